@@ -1,0 +1,1 @@
+"""The labelled agreement corpus: authoring format, splits, loaders and checks."""

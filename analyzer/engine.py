@@ -1,0 +1,175 @@
+"""The single-text and batch engines behind ``analyze()``.
+
+An ``Analyzer`` loads its resources once (rules, law catalog, and the model when it is used)
+and is safe to share between threads: ``analyze`` keeps no state between calls.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from analyzer.laws import citations_for
+from analyzer.normalize import normalize
+from analyzer.report import ClauseResult, Evidence, Finding, LabelDetail, Report
+from analyzer.rules import RuleHit, RuleSet
+from analyzer.segment import Clause, segment
+from analyzer.taxonomy import LABEL_IDS, labels
+
+# Large enough for any real agreement (the longest seen are ~100k characters), small enough
+# that one request cannot hold a server for minutes.
+MAX_CHARS = 500_000
+ENGINES = ("rules",)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+DEFAULT_THRESHOLD = 0.5
+# Below this score a model finding is shown as potentially unfair (中), whatever its label.
+CONFIDENT = 0.75
+
+
+@dataclass(frozen=True)
+class _Scored:
+    clause: Clause
+    scores: dict[str, float]
+    hits: list[RuleHit]
+    offsets: "object"  # Normalized of the clause text, to map rule matches back
+
+
+class Analyzer:
+    """Analyse Chinese agreements for unfair format clauses.
+
+    ``engine``: ``"rules"`` (the explainable rule layer alone). ``threshold``: the score a label
+    needs to be flagged (default 0.5). ``labels``: only report these label ids.
+    ``allow_list``: phrases that mark a clause as acceptable to this user (e.g. a clause their
+    lawyers approved); a clause containing one is never flagged.
+    """
+
+    def __init__(
+        self,
+        *,
+        engine: str = "rules",
+        threshold: float | None = None,
+        labels: Iterable[str] | None = None,
+        allow_list: Iterable[str] = (),
+        max_chars: int = MAX_CHARS,
+    ) -> None:
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
+        self.engine = engine
+        self.threshold = DEFAULT_THRESHOLD if threshold is None else _check_threshold(threshold)
+        wanted = tuple(labels) if labels is not None else LABEL_IDS
+        unknown = [x for x in wanted if x not in LABEL_IDS]
+        if unknown:
+            raise ValueError(f"unknown label id(s): {', '.join(unknown)}; known: {', '.join(LABEL_IDS)}")
+        self.labels = wanted
+        self.allow_list = tuple(normalize(p).text for p in allow_list if p and p.strip())
+        self.max_chars = max_chars
+        self.rules = RuleSet.load()
+
+    # -- public API -------------------------------------------------------------------------
+    def analyze(self, text: str, *, threshold: float | None = None) -> Report:
+        """Segment ``text``, score every clause, and return the report."""
+        self._check_text(text)
+        thr = self.threshold if threshold is None else _check_threshold(threshold)
+        # Lone surrogates (from broken decoders) cannot be written out as UTF-8; replacing them
+        # one for one keeps every offset valid.
+        text = _SURROGATE.sub("\ufffd", text)
+        return self._report(text, self._score(text), thr)
+
+    def analyze_many(self, texts: Sequence[str], *, threshold: float | None = None) -> list[Report]:
+        """Analyse several texts; reports come back in input order."""
+        return [self.analyze(t, threshold=threshold) for t in texts]
+
+    # -- internals --------------------------------------------------------------------------
+    def _check_text(self, text: object) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"analyze() expects the agreement as str, got {type(text).__name__}")
+        if len(text) > self.max_chars:
+            raise ValueError(
+                f"text has {len(text):,} characters, over the limit of {self.max_chars:,} (MAX_CHARS); "
+                "split the document or raise max_chars"
+            )
+
+    def _score(self, text: str) -> list[_Scored]:
+        out = []
+        for clause in segment(text):
+            if clause.is_heading:
+                out.append(_Scored(clause, {}, [], None))
+                continue
+            norm = normalize(clause.text)
+            hits = self.rules.match(norm.text)
+            scores: dict[str, float] = {}
+            for h in hits:
+                scores[h.rule.label] = max(scores.get(h.rule.label, 0.0), h.rule.score)
+            out.append(_Scored(clause, scores, hits, norm))
+        return out
+
+    def _report(self, text: str, scored: list[_Scored], thr: float) -> Report:
+        report = Report(text_length=len(text), engine=self.engine, threshold=thr)
+        table = labels()
+        for i, s in enumerate(scored):
+            c = s.clause
+            flagged = [lab for lab in self.labels if s.scores.get(lab, 0.0) >= thr]
+            if flagged and self.allow_list:
+                norm_text = s.offsets.text if s.offsets else normalize(c.text).text
+                if any(p in norm_text for p in self.allow_list):
+                    flagged = []
+            report.clauses.append(
+                ClauseResult(i, c.start, c.end, c.text, c.heading, c.is_heading, flagged,
+                             {k: round(v, 4) for k, v in s.scores.items()})
+            )
+            if flagged:
+                report.findings.append(self._finding(i, s, flagged, table))
+        return report
+
+    def _finding(self, index: int, s: _Scored, flagged: list[str], table) -> Finding:
+        c = s.clause
+        evidence: list[Evidence] = []
+        details: list[LabelDetail] = []
+        for lab in flagged:
+            lab_hits = [h for h in s.hits if h.rule.label == lab]
+            for h in lab_hits:
+                a, b = s.offsets.to_original(h.start, h.end)
+                evidence.append(Evidence(c.start + a, c.start + b, c.text[a:b], lab, h.rule.id))
+            severity = next((h.rule.severity for h in lab_hits if h.rule.severity), table[lab].severity)
+            if not lab_hits and s.scores[lab] < CONFIDENT:
+                severity = "中"
+            details.append(
+                LabelDetail(lab, table[lab].name, round(s.scores[lab], 4), severity,
+                            table[lab].explanation, [h.rule.id for h in lab_hits])
+            )
+        evidence.sort(key=lambda e: (e.start, e.end, e.label))
+        severity = "高" if any(d.severity == "高" for d in details) else "中"
+        explanation = "\n".join(f"【{d.name}】{d.explanation}" for d in details)
+        suggestion = "\n".join(f"【{d.name}】{table[d.label].suggestion}" for d in details)
+        return Finding(
+            clause_index=index,
+            start=c.start,
+            end=c.end,
+            text=c.text,
+            heading=c.heading,
+            labels=flagged,
+            score=round(max(s.scores[lab] for lab in flagged), 4),
+            severity=severity,
+            evidence=evidence,
+            laws=citations_for(flagged),
+            explanation=explanation,
+            suggestion=suggestion,
+            details=details,
+        )
+
+
+def _check_threshold(threshold: float) -> float:
+    if not isinstance(threshold, (int, float)) or not 0.0 < float(threshold) <= 1.0:
+        raise ValueError(f"threshold must be a number in (0, 1], got {threshold!r}")
+    return float(threshold)
+
+
+_DEFAULT: Analyzer | None = None
+
+
+def analyze(text: str, *, threshold: float | None = None) -> Report:
+    """Analyse one agreement with a shared default ``Analyzer``."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Analyzer()
+    return _DEFAULT.analyze(text, threshold=threshold)
