@@ -101,3 +101,16 @@ def test_cite_strings():
     assert c.cite == "《合同行政监督管理办法》第八条（七）"
     c = next(c for c in label_citations()["no_refund"] if c.article_id == "cpl.26")
     assert c.cite == "《消费者权益保护法》第二十六条第三款"
+
+
+def test_paragraph_kinds_and_multi_paragraph_citations():
+    table = label_citations()
+    notice = next(c for c in table["auto_renewal"] if c.article_id == "cpl.26")
+    assert notice.paragraph == (1,) and notice.kind == "civil_notice"
+    void = next(c for c in table["liability_exclusion"] if c.article_id == "cpl.26")
+    assert void.cite == "《消费者权益保护法》第二十六条第二款、第三款" and void.kind == "civil_void"
+    # every civil_void citation of 消法第二十六条 includes its third paragraph, the one that voids
+    for cites in table.values():
+        for c in cites:
+            if c.article_id == "cpl.26" and c.kind == "civil_void":
+                assert 3 in c.paragraph

@@ -48,7 +48,7 @@ class Citation:
     short: str
     article: str
     item: str
-    paragraph: int | None
+    paragraph: tuple[int, ...]
     kind: str
     kind_zh: str
     text: str
@@ -58,11 +58,12 @@ class Citation:
     @property
     def cite(self) -> str:
         """《民法典》第四百九十七条（三） — how a lawyer would write the reference."""
-        para = f"第{_CN_DIGITS[self.paragraph]}款" if self.paragraph else ""
+        para = "、".join(f"第{_CN_DIGITS[p]}款" for p in self.paragraph)
         return f"《{self.short}》{self.article}{para}{self.item}"
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["paragraph"] = list(self.paragraph)
         d["cite"] = self.cite
         return d
 
@@ -89,6 +90,10 @@ def label_citations() -> dict[str, tuple[Citation, ...]]:
         cites = []
         for e in entries:
             a = arts[e["article"]]
+            para = e.get("paragraph") or ()
+            # A paragraph can have another character than its article (消法第二十六条第一款 is a
+            # notice duty, its third paragraph the voidness rule), so an entry may set its own kind.
+            kind = e.get("kind", a.kind)
             cites.append(
                 Citation(
                     article_id=a.id,
@@ -97,9 +102,9 @@ def label_citations() -> dict[str, tuple[Citation, ...]]:
                     short=a.short,
                     article=a.article,
                     item=e.get("item", ""),
-                    paragraph=e.get("paragraph"),
-                    kind=a.kind,
-                    kind_zh=KIND_ZH[a.kind],
+                    paragraph=tuple(para) if isinstance(para, list) else ((para,) if para else ()),
+                    kind=kind,
+                    kind_zh=KIND_ZH[kind],
                     text=a.text,
                     reason=e["reason"],
                     note=a.note,
