@@ -3,6 +3,17 @@
 ``load_agreements(split)`` and ``load_clauses(split)`` read ``datasets/agreements.jsonl``;
 ``python -m analyzer.data build|stats|check`` maintains it.
 """
-from analyzer.data.corpus import SPLITS, build, clauses_of, datasets_dir, load_agreements, load_clauses
+from __future__ import annotations
+
+from typing import Any
 
 __all__ = ["SPLITS", "build", "clauses_of", "datasets_dir", "load_agreements", "load_clauses"]
+
+
+def __getattr__(name: str) -> Any:
+    # lazy, so that `python -m analyzer.data.raw lint` runs the linter without importing the rest
+    if name in __all__:
+        from analyzer.data import corpus
+
+        return getattr(corpus, name)
+    raise AttributeError(f"module 'analyzer.data' has no attribute {name!r}")

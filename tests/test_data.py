@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from analyzer.data import SPLITS, load_agreements, load_clauses
+from analyzer.data.check import check, near_duplicates
+from analyzer.data.corpus import assign_splits, build_records, datasets_dir
+from analyzer.data.raw import LABEL_IDS, SECTORS, RawFormatError, parse
+from analyzer.segment import segment
+
+
+def test_corpus_check_passes():
+    errors = check()
+    assert errors == [], "\n".join(errors[:20])
+
+
+def test_corpus_meets_its_minimums():
+    docs = load_agreements()
+    clauses = load_clauses()
+    assert len(docs) >= 120
+    assert {d["sector"] for d in docs} == set(SECTORS)
+    assert len(clauses) >= 5000
+    for label in LABEL_IDS:
+        assert sum(label in c["labels"] for c in clauses) >= 250, label
+    assert sum(len(c["labels"]) > 1 for c in clauses) >= 60
+    assert sum(d["script"] == "traditional" for d in docs) >= 0.10 * len(docs)
+    fair = [c for c in clauses if not c["labels"]]
+    assert sum(c["hard_negative"] for c in fair) >= 500
+
+
+def test_splits_are_by_document_and_cover_every_sector():
+    seen: dict[str, str] = {}
+    for split in SPLITS:
+        docs = load_agreements(split)
+        assert {d["sector"] for d in docs} == set(SECTORS), split
+        for d in docs:
+            assert d["id"] not in seen, f"{d['id']} is in {seen.get(d['id'])} and {split}"
+            seen[d["id"]] = split
+    for split in SPLITS:
+        assert {c["doc_id"] for c in load_clauses(split)} <= {i for i, s in seen.items() if s == split}
+    n = len(seen)
+    assert 0.6 * n <= sum(s == "train" for s in seen.values()) <= 0.8 * n
+
+
+def test_clauses_agree_with_the_segmenter_and_carry_their_line_labels():
+    doc = load_agreements("dev")[0]
+    clauses = load_clauses("dev")
+    mine = [c for c in clauses if c["doc_id"] == doc["id"]]
+    expected = [c for c in segment(doc["text"]) if not c.is_heading]
+    assert [(c["start"], c["end"]) for c in mine] == [(c.start, c.end) for c in expected]
+    for c in mine:
+        assert doc["text"][c["start"] : c["end"]] == c["text"]
+        line = next(s for s in doc["spans"] if s["start"] <= c["start"] and c["end"] <= s["end"])
+        assert c["labels"] == line["labels"]
+        assert {"text", "labels", "doc_id", "sector"} <= set(c)
+
+
+def test_unknown_split_is_rejected():
+    with pytest.raises(ValueError):
+        load_agreements("validation")
+
+
+def test_split_assignment_is_stable_when_the_corpus_grows():
+    docs = [{"id": f"{s}-{i:02d}", "sector": s} for s in SECTORS for i in range(1, 11)]
+    first = assign_splits(docs, {})
+    grown = assign_splits(docs + [{"id": f"{s}-{i:02d}", "sector": s} for s in SECTORS for i in range(11, 15)], first)
+    assert all(grown[k] == v for k, v in first.items())
+    counts = {s: sum(v == s for v in first.values()) for s in SPLITS}
+    assert counts == {"train": 98, "dev": 21, "test": 21}
+
+
+def test_committed_splits_file_matches_records():
+    splits = json.loads((datasets_dir() / "splits.json").read_text(encoding="utf-8"))
+    assert {r["id"]: r["split"] for r in build_records()} == splits
+
+
+def test_near_duplicates_catch_rewording_but_not_different_clauses():
+    a = [{"text": "会员服务一经开通，任何情况下均不予退还费用。", "doc_id": "a"}]
+    b = [
+        {"text": "会员服务一经开通，任何情况下均不予退还会员费用。", "doc_id": "b"},
+        {"text": "您可以随时在设置页面中一键取消自动续费服务。", "doc_id": "c"},
+    ]
+    hits = near_duplicates(a, b)
+    assert [(q["doc_id"], p["doc_id"]) for q, p, _ in hits] == [("a", "b")]
+
+
+def test_raw_format_errors_are_reported_with_lines():
+    good = "---\nid: x-01\nsector: games\ntitle: t\ndoc_type: 用户协议\nscript: simplified\n---\n标题\n不退款。 {{no_refund}}\n"
+    doc = parse(good)
+    assert doc.text == "标题\n不退款。"
+    assert [(u.labels, doc.text[u.start : u.end]) for u in doc.units] == [([], "标题"), (["no_refund"], "不退款。")]
+    with pytest.raises(RawFormatError, match="unknown label"):
+        parse(good.replace("no_refund", "no_refunds"))
+    with pytest.raises(RawFormatError, match="hard negative|'hn'"):
+        parse(good.replace("no_refund", "hn,no_refund"))
+    with pytest.raises(RawFormatError, match="sector"):
+        parse(good.replace("games", "casino"))
+    with pytest.raises(RawFormatError, match="front-matter"):
+        parse("no front matter")
