@@ -40,10 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.demo", description=__doc__)
     ap.add_argument("file", nargs="?", help="a UTF-8 text file (default: the bundled sample agreement)")
     ap.add_argument("--threshold", type=float, default=None)
+    ap.add_argument("--engine", choices=["model", "rules"], default="model")
     args = ap.parse_args(argv)
     text = Path(args.file).read_text(encoding="utf-8") if args.file else _sample()
     t0 = time.perf_counter()
-    report = Analyzer().analyze(text, threshold=args.threshold)
+    report = Analyzer(engine=args.engine).analyze(text, threshold=args.threshold)
     print(render_text(report))
     print(f"用时 {1000 * (time.perf_counter() - t0):.0f} ms", file=sys.stderr)
     return 0

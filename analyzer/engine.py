@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from analyzer.laws import citations_for
+from analyzer.model.features import model_input
 from analyzer.normalize import normalize
 from analyzer.report import ClauseResult, Evidence, Finding, LabelDetail, Report
 from analyzer.rules import RuleHit, RuleSet
@@ -19,7 +20,7 @@ from analyzer.taxonomy import LABEL_IDS, labels
 # Large enough for any real agreement (the longest seen are ~100k characters), small enough
 # that one request cannot hold a server for minutes.
 MAX_CHARS = 500_000
-ENGINES = ("rules",)
+ENGINES = ("model", "rules")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 DEFAULT_THRESHOLD = 0.5
 # Below this score a model finding is shown as potentially unfair (中), whatever its label.
@@ -37,8 +38,11 @@ class _Scored:
 class Analyzer:
     """Analyse Chinese agreements for unfair format clauses.
 
-    ``engine``: ``"rules"`` (the explainable rule layer alone). ``threshold``: the score a label
-    needs to be flagged (default 0.5). ``labels``: only report these label ids.
+    ``engine``: ``"model"`` (the fine-tuned classifier, default) or ``"rules"`` (the explainable
+    rule layer alone). ``threshold``: one score every label needs to be flagged; by default the
+    model uses its per-label thresholds chosen on dev, the rules 0.5. ``labels``: only report
+    these label ids. ``explain``: find the words behind model-only findings (occlusion).
+    ``backend``: ``"onnx"`` (int8 ONNX Runtime, the optimised default) or ``"torch"`` (plain fp32).
     ``allow_list``: phrases that mark a clause as acceptable to this user (e.g. a clause their
     lawyers approved); a clause containing one is never flagged.
     """
@@ -46,16 +50,19 @@ class Analyzer:
     def __init__(
         self,
         *,
-        engine: str = "rules",
+        engine: str = "model",
         threshold: float | None = None,
         labels: Iterable[str] | None = None,
         allow_list: Iterable[str] = (),
         max_chars: int = MAX_CHARS,
+        explain: bool = True,
+        model_dir: str | None = None,
+        backend: str = "onnx",
     ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         self.engine = engine
-        self.threshold = DEFAULT_THRESHOLD if threshold is None else _check_threshold(threshold)
+        self.threshold = None if threshold is None else _check_threshold(threshold)
         wanted = tuple(labels) if labels is not None else LABEL_IDS
         unknown = [x for x in wanted if x not in LABEL_IDS]
         if unknown:
@@ -63,21 +70,48 @@ class Analyzer:
         self.labels = wanted
         self.allow_list = tuple(normalize(p).text for p in allow_list if p and p.strip())
         self.max_chars = max_chars
+        self.explain = explain
         self.rules = RuleSet.load()
+        self.model = None
+        if engine == "model":
+            # both raise ModelUnavailable saying what is missing and how to fix it
+            if backend == "onnx":
+                from analyzer.model.fast import FastClauseModel
+
+                self.model = FastClauseModel(model_dir)
+            elif backend == "torch":
+                from analyzer.model import ClauseModel
+
+                self.model = ClauseModel(model_dir)
+            else:
+                raise ValueError(f"unknown backend {backend!r}; choose 'onnx' (optimised, default) or 'torch' (fp32)")
 
     # -- public API -------------------------------------------------------------------------
-    def analyze(self, text: str, *, threshold: float | None = None) -> Report:
-        """Segment ``text``, score every clause, and return the report."""
+    def analyze(
+        self, text: str, *, threshold: float | None = None, progress: Callable[[float], None] | None = None
+    ) -> Report:
+        """Segment ``text``, score every clause, and return the report.
+
+        ``progress``, if given, is called with the fraction of clauses scored so far (0–1).
+        """
         self._check_text(text)
         thr = self.threshold if threshold is None else _check_threshold(threshold)
         # Lone surrogates (from broken decoders) cannot be written out as UTF-8; replacing them
         # one for one keeps every offset valid.
         text = _SURROGATE.sub("\ufffd", text)
-        return self._report(text, self._score(text), thr)
+        report = self._report(text, self._score_many([text], progress)[0], thr)
+        if progress:
+            progress(1.0)
+        return report
 
     def analyze_many(self, texts: Sequence[str], *, threshold: float | None = None) -> list[Report]:
-        """Analyse several texts; reports come back in input order."""
-        return [self.analyze(t, threshold=threshold) for t in texts]
+        """Analyse several texts, scoring the clauses of all of them in shared model batches."""
+        for t in texts:
+            self._check_text(t)
+        thr = self.threshold if threshold is None else _check_threshold(threshold)
+        texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
+        scored = self._score_many(texts)
+        return [self._report(t, sc, thr) for t, sc in zip(texts, scored)]
 
     # -- internals --------------------------------------------------------------------------
     def _check_text(self, text: object) -> None:
@@ -89,26 +123,49 @@ class Analyzer:
                 "split the document or raise max_chars"
             )
 
-    def _score(self, text: str) -> list[_Scored]:
-        out = []
-        for clause in segment(text):
-            if clause.is_heading:
-                out.append(_Scored(clause, {}, [], None))
-                continue
-            norm = normalize(clause.text)
-            hits = self.rules.match(norm.text)
-            scores: dict[str, float] = {}
-            for h in hits:
-                scores[h.rule.label] = max(scores.get(h.rule.label, 0.0), h.rule.score)
-            out.append(_Scored(clause, scores, hits, norm))
-        return out
+    def _score_many(
+        self, texts: Sequence[str], progress: Callable[[float], None] | None = None
+    ) -> list[list[_Scored]]:
+        docs: list[list[_Scored]] = []
+        todo: list[tuple[int, int]] = []  # (doc, clause) of every clause the model must score
+        for d, text in enumerate(texts):
+            out = []
+            for clause in segment(text):
+                if clause.is_heading:
+                    out.append(_Scored(clause, {}, [], None))
+                    continue
+                norm = normalize(clause.text)
+                hits = self.rules.match(norm.text)
+                scores: dict[str, float] = {}
+                if self.model is None:
+                    for h in hits:
+                        scores[h.rule.label] = max(scores.get(h.rule.label, 0.0), h.rule.score)
+                else:
+                    todo.append((d, len(out)))
+                out.append(_Scored(clause, scores, hits, norm))
+            docs.append(out)
+        if self.model is not None and todo:
+            pairs = [model_input(docs[d][i].clause.text, docs[d][i].clause.heading) for d, i in todo]
+            probs = self.model.predict(pairs, progress=progress)
+            for (d, i), row in zip(todo, probs):
+                docs[d][i].scores.update({lab: float(p) for lab, p in zip(self.model.labels, row)})
+        return docs
 
-    def _report(self, text: str, scored: list[_Scored], thr: float) -> Report:
-        report = Report(text_length=len(text), engine=self.engine, threshold=thr)
+    def _thresholds(self, thr: float | None) -> dict[str, float]:
+        if thr is not None:
+            return {lab: thr for lab in LABEL_IDS}
+        if self.model is not None:
+            return {lab: float(t) for lab, t in zip(self.model.labels, self.model.thresholds)}
+        return {lab: DEFAULT_THRESHOLD for lab in LABEL_IDS}
+
+    def _report(self, text: str, scored: list[_Scored], thr: float | None) -> Report:
+        cut = self._thresholds(thr)
+        report = Report(text_length=len(text), engine=self.engine, threshold=thr, thresholds=cut, text=text)
         table = labels()
+        flagged_of: dict[int, list[str]] = {}
         for i, s in enumerate(scored):
             c = s.clause
-            flagged = [lab for lab in self.labels if s.scores.get(lab, 0.0) >= thr]
+            flagged = [lab for lab in self.labels if s.scores.get(lab, 0.0) >= cut[lab]]
             if flagged and self.allow_list:
                 norm_text = s.offsets.text if s.offsets else normalize(c.text).text
                 if any(p in norm_text for p in self.allow_list):
@@ -118,10 +175,32 @@ class Analyzer:
                              {k: round(v, 4) for k, v in s.scores.items()})
             )
             if flagged:
-                report.findings.append(self._finding(i, s, flagged, table))
+                flagged_of[i] = flagged
+        words = self._explain_all(scored, flagged_of)
+        for i, flagged in flagged_of.items():
+            report.findings.append(self._finding(i, scored[i], flagged, table, words))
         return report
 
-    def _finding(self, index: int, s: _Scored, flagged: list[str], table) -> Finding:
+    def _explain_all(self, scored: list[_Scored], flagged_of: dict[int, list[str]]) -> dict:
+        """Occlusion evidence for every (clause, label) the model flagged without a rule cue, batched."""
+        if self.model is None or not self.explain:
+            return {}
+        todo = [(i, lab) for i, labs in flagged_of.items() for lab in labs
+                if not any(h.rule.label == lab for h in scored[i].hits)]
+        if not todo:
+            return {}
+        from analyzer.explain import occlusion_many
+
+        items = []
+        for i, lab in todo:
+            c = scored[i].clause
+            items.append((c.text, c.heading, self.model.labels.index(lab), scored[i].scores[lab]))
+        spans = occlusion_many(
+            items, lambda pairs: self.model.predict([model_input(t, h) for t, h in pairs])
+        )
+        return dict(zip(todo, spans))
+
+    def _finding(self, index: int, s: _Scored, flagged: list[str], table, words: dict) -> Finding:
         c = s.clause
         evidence: list[Evidence] = []
         details: list[LabelDetail] = []
@@ -130,6 +209,8 @@ class Analyzer:
             for h in lab_hits:
                 a, b = s.offsets.to_original(h.start, h.end)
                 evidence.append(Evidence(c.start + a, c.start + b, c.text[a:b], lab, h.rule.id))
+            for a, b, _drop in words.get((index, lab), ()):
+                evidence.append(Evidence(c.start + a, c.start + b, c.text[a:b], lab, "model"))
             severity = next((h.rule.severity for h in lab_hits if h.rule.severity), table[lab].severity)
             if not lab_hits and s.scores[lab] < CONFIDENT:
                 severity = "中"

@@ -16,8 +16,8 @@ A document with no clauses (empty input) has grade ``None``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
-from typing import Any, NamedTuple
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Iterable, NamedTuple
 
 from analyzer.laws import Citation
 
@@ -103,13 +103,38 @@ def grade(findings: list[Finding], n_clauses: int) -> str | None:
 class Report:
     text_length: int
     engine: str
-    threshold: float
+    threshold: float | None  # the global override given, or None for the engine's own thresholds
+    thresholds: dict[str, float] = field(default_factory=dict)  # what each label needed to be flagged
     clauses: list[ClauseResult] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    text: str = field(default="", repr=False)  # the analysed text, for renderers; not serialised
 
     @property
     def grade(self) -> str | None:
         return grade(self.findings, len(self.clauses))
+
+    def filtered(self, keep: Iterable[str]) -> "Report":
+        """A copy that reports only the labels in ``keep`` (the page's label filter)."""
+        keep = set(keep)
+        findings = []
+        for f in self.findings:
+            labs = [x for x in f.labels if x in keep]
+            if labs:
+                findings.append(
+                    replace(
+                        f,
+                        labels=labs,
+                        details=[d for d in f.details if d.label in keep],
+                        evidence=[e for e in f.evidence if e.label in keep],
+                        laws=[c for c in f.laws if c.label in keep],
+                        explanation="\n".join(x for x in f.explanation.split("\n") if any(
+                            x.startswith(f"【{d.name}】") for d in f.details if d.label in keep)),
+                        suggestion="\n".join(x for x in f.suggestion.split("\n") if any(
+                            x.startswith(f"【{d.name}】") for d in f.details if d.label in keep)),
+                        severity="高" if any(d.severity == "高" for d in f.details if d.label in keep) else "中",
+                    )
+                )
+        return replace(self, findings=findings)
 
     def label_counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -123,6 +148,7 @@ class Report:
             "text_length": self.text_length,
             "engine": self.engine,
             "threshold": self.threshold,
+            "thresholds": self.thresholds,
             "grade": self.grade,
             "clause_count": len(self.clauses),
             "label_counts": self.label_counts(),

