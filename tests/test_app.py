@@ -1,0 +1,73 @@
+"""The Streamlit page, driven by streamlit.testing (no browser): tests/test_e2e.py drives a real one."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analyzer.laws import catalog
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def at() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    return app
+
+
+def _html(at: AppTest) -> str:
+    return "".join(e.proto.body for e in at.get("html"))
+
+
+def test_sample_shows_findings_and_law_texts(at):
+    at.button(key="sample_声澜音乐会员服务协议").click().run()
+    assert not at.exception
+    page = _html(at)
+    assert page.count("<mark") >= 5
+    # verbatim article texts are on the page (escaped only where the text needs it)
+    assert catalog()["civil_code.497"].text.split("\n")[0] in page
+    assert "最终解释权" in page and "第八条" in page
+    assert [b.label for b in at.get("download_button")] == ["JSON", "CSV", "Markdown", "HTML"]
+
+
+def test_paste_then_analyse(at):
+    at.text_area(key="pasted").input("第八条 本平台保留对本协议的最终解释权。会员服务一经开通概不退款。")
+    at.button(key="analyze_paste").click().run()
+    page = _html(at)
+    assert page.count("<mark") == 2
+    assert "《合同行政监督管理办法》第八条（七）" in page
+
+
+def test_empty_input_shows_a_message(at):
+    at.text_area(key="pasted").input("   \n  ")
+    at.button(key="analyze_paste").click().run()
+    assert not at.exception
+    assert any("没有可分析的文字" in w.value for w in at.warning)
+    assert not at.get("html")
+
+
+def test_hostile_html_is_escaped(at):
+    hostile = '<script>alert(1)</script><img src=x onerror="alert(2)">本平台保留对本协议的最终解释权。'
+    at.text_area(key="pasted").input(hostile)
+    at.button(key="analyze_paste").click().run()
+    page = _html(at)
+    assert "<script>alert" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert page.count("<mark") == 1
+
+
+def test_unreadable_upload_shows_the_reason(at):
+    at.session_state["source"] = ("upload", "broken.docx", b"PK\x03\x04 not really a docx")
+    at.run()
+    assert not at.exception
+    assert any("无法读取文件" in e.value and "zip" in e.value for e in at.error)
+
+
+def test_sidebar_filter_and_threshold(at):
+    at.sidebar.multiselect[0].set_value(["no_refund"])
+    at.button(key="sample_声澜音乐会员服务协议").click().run()
+    page = _html(at)
+    assert "排除退款" in page and "最终解释权</span>" not in page.split("问题条款（")[1]
