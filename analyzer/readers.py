@@ -86,7 +86,7 @@ def _mostly_chinese(text: str) -> bool:
 # -- HTML ----------------------------------------------------------------------------------------
 _BLOCK = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article", "header",
           "footer", "ul", "ol", "table", "blockquote", "pre", "dt", "dd", "hr", "title", "main", "nav"}
-_DROP = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
+_DROP = {"script", "style", "noscript", "template", "svg", "iframe", "object"}
 
 
 class _TextExtractor(HTMLParser):
