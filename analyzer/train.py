@@ -21,16 +21,16 @@ import torch
 from analyzer.augment import augment
 from analyzer.data import load_clauses
 from analyzer.metrics import choose_thresholds, format_report, multilabel_report
-from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS, encode_batch, save_model
+from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS, encode_batch, predict_in_batches, save_model
 from analyzer.model.features import model_input
 from analyzer.model.network import ClauseClassifier
 from analyzer.taxonomy import LABEL_IDS
 
 DEFAULTS = {
     "seed": 13,
-    "epochs": 6,
+    "epochs": 8,
     "batch_size": 16,
-    "lr": 8e-5,
+    "lr": 1e-4,
     "head_lr": 2e-3,
     "weight_decay": 0.01,
     "warmup": 0.06,
@@ -65,13 +65,9 @@ def _batches(n: int, lengths: list[int], batch_size: int, rng: random.Random) ->
 @torch.inference_mode()
 def predict(model: ClauseClassifier, tokenizer, pairs: list[tuple[str, str]], max_len: int, batch_size: int = 64) -> np.ndarray:
     model.eval()
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
-    out = np.zeros((len(pairs), len(LABEL_IDS)), dtype=np.float32)
-    for s in range(0, len(order), batch_size):
-        idx = order[s : s + batch_size]
-        enc = encode_batch(tokenizer, [pairs[i] for i in idx], max_len)
-        out[idx] = torch.sigmoid(model(**enc)).numpy()
-    return out
+    return predict_in_batches(
+        pairs, len(LABEL_IDS), lambda b: torch.sigmoid(model(**encode_batch(tokenizer, b, max_len))).numpy(), batch_size
+    )
 
 
 def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: int | None = None, log=print) -> dict:

@@ -95,16 +95,28 @@ class ClauseModel:
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 32, progress: Callable[[float], None] | None = None
     ) -> np.ndarray:
         """Probabilities, shape (len(pairs), n_labels), for (clause, context) pairs from ``model_input``."""
-        out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
-        if not pairs:
-            return out
-        # similar lengths together: less padding, same results
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]))
         with self._lock, self._torch.inference_mode():
-            for s in range(0, len(order), batch_size):
-                idx = order[s : s + batch_size]
-                enc = encode_batch(self.tokenizer, [pairs[i] for i in idx], self.max_len)
-                out[idx] = self._torch.sigmoid(self.net(**enc)).numpy()
-                if progress:
-                    progress(min(1.0, (s + len(idx)) / len(order)))
-        return out
+            return predict_in_batches(pairs, len(self.labels), self._run, batch_size, progress)
+
+    def _run(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
+        enc = encode_batch(self.tokenizer, batch, self.max_len)
+        return self._torch.sigmoid(self.net(**enc)).numpy()
+
+
+def predict_in_batches(
+    pairs: Sequence[tuple[str, str]],
+    n_labels: int,
+    run: Callable[[Sequence[tuple[str, str]]], np.ndarray],
+    batch_size: int = 32,
+    progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
+    """Score ``pairs`` with ``run`` in length-bucketed batches; results in input order."""
+    out = np.zeros((len(pairs), n_labels), dtype=np.float32)
+    # similar lengths together: little padding, same results
+    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+    for s in range(0, len(order), batch_size):
+        idx = order[s : s + batch_size]
+        out[idx] = run([pairs[i] for i in idx])
+        if progress:
+            progress(min(1.0, (s + len(idx)) / len(order)))
+    return out

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from analyzer.model import ModelUnavailable
+from analyzer.model import ModelUnavailable, predict_in_batches
 from analyzer.model.onnx_export import META_FILE, ONNX_FILE, TOKENIZER_FILE, build, onnx_dir
 
 
@@ -68,17 +68,10 @@ class FastClauseModel:
     def predict(
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 32, progress: Callable[[float], None] | None = None
     ) -> np.ndarray:
-        out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
-        if not pairs:
-            return out
-        # length-bucketed batches: similar lengths together means little padding
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
         with self._lock:
-            for s in range(0, len(order), batch_size):
-                idx = order[s : s + batch_size]
-                ids, mask = self._encode([pairs[i] for i in idx])
-                logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
-                out[idx] = 1.0 / (1.0 + np.exp(-logits))
-                if progress:
-                    progress(min(1.0, (s + len(idx)) / len(order)))
-        return out
+            return predict_in_batches(pairs, len(self.labels), self._run, batch_size, progress)
+
+    def _run(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
+        ids, mask = self._encode(batch)
+        logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+        return 1.0 / (1.0 + np.exp(-logits))
