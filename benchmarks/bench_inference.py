@@ -46,13 +46,12 @@ def timed(fn, repeat: int = 1):
 
 
 def agreement_of(chars: int) -> str:
-    parts, n = [], 0
-    for doc in load_agreements("test"):
-        parts.append(doc["text"])
-        n += len(doc["text"])
-        if n >= chars:
-            break
-    return "\n".join(parts)[:chars]
+    """Test agreements joined (repeated if needed) and cut to ``chars`` characters."""
+    docs = [d["text"] for d in load_agreements("test")]
+    text = ""
+    while len(text) < chars:
+        text += "\n".join(docs) + "\n"
+    return text[:chars]
 
 
 CHILD = r"""

@@ -100,3 +100,16 @@ def test_training_smoke_run(tmp_path):
     model = ClauseModel(tmp_path)
     probs = model.predict([("会员费概不退款。", "")])
     assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
+
+
+def test_optimised_scores_do_not_depend_on_the_other_clauses(model):
+    """Dynamic int8 quantisation must not let a clause's neighbours change its score."""
+    from analyzer.data import load_clauses
+    from analyzer.model.features import model_input
+
+    pairs = [model_input(c["text"], c["heading"]) for c in load_clauses("dev")[:40]]
+    together = model.predict(pairs)
+    reversed_ = model.predict(pairs[::-1])[::-1]
+    alone = [model.predict([p])[0] for p in pairs[:5]]
+    assert (together == reversed_).all()
+    assert all((a == t).all() for a, t in zip(alone, together[:5]))
