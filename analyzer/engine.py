@@ -5,12 +5,14 @@ and is safe to share between threads: ``analyze`` keeps no state between calls.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
 from analyzer.laws import citations_for
 from analyzer.model.features import model_input
+from analyzer.model.score_cache import ScoreCache
 from analyzer.normalize import normalize
 from analyzer.report import ClauseResult, Evidence, Finding, LabelDetail, Report
 from analyzer.rules import RuleHit, RuleSet
@@ -25,6 +27,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 DEFAULT_THRESHOLD = 0.5
 # Below this score a model finding is shown as potentially unfair (中), whatever its label.
 CONFIDENT = 0.75
+DEFAULT_CACHE_SIZE = 20_000
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,10 @@ class Analyzer:
     these label ids. ``explain``: find the words behind model-only findings (occlusion).
     ``backend``: ``"onnx"`` (int8 ONNX Runtime, the optimised default) or ``"torch"`` (plain fp32).
     ``allow_list``: phrases that mark a clause as acceptable to this user (e.g. a clause their
-    lawyers approved); a clause containing one is never flagged.
+    lawyers approved); a clause containing one is never flagged. ``cache_size``: how many
+    recently scored clauses to remember, so repeated text is scored once (0: off); the scores
+    are the same either way. By default the environment variable ``TOS_SCORE_CACHE`` sets it
+    (so batch workers follow it too), else 20,000.
     """
 
     def __init__(
@@ -58,6 +64,7 @@ class Analyzer:
         explain: bool = True,
         model_dir: str | None = None,
         backend: str = "onnx",
+        cache_size: int | None = None,
     ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -73,6 +80,7 @@ class Analyzer:
         self.explain = explain
         self.rules = RuleSet.load()
         self.model = None
+        self.cache = ScoreCache(_cache_size() if cache_size is None else cache_size)
         if engine == "model":
             # both raise ModelUnavailable saying what is missing and how to fix it
             if backend == "onnx":
@@ -146,7 +154,7 @@ class Analyzer:
             docs.append(out)
         if self.model is not None and todo:
             pairs = [model_input(docs[d][i].clause.text, docs[d][i].clause.heading) for d, i in todo]
-            probs = self.model.predict(pairs, progress=progress)
+            probs = self.cache.predict(self.model, pairs, progress)
             for (d, i), row in zip(todo, probs):
                 docs[d][i].scores.update({lab: float(p) for lab, p in zip(self.model.labels, row)})
         return docs
@@ -191,12 +199,11 @@ class Analyzer:
             return {}
         from analyzer.explain import occlusion_many
 
-        items = []
-        for i, lab in todo:
-            c = scored[i].clause
-            items.append((c.text, c.heading, self.model.labels.index(lab), scored[i].scores[lab]))
+        items = [(scored[i].clause.text, scored[i].clause.heading, self.model.labels.index(lab)) for i, lab in todo]
+        # one batch per clause and stage; batched scores are not the clause-alone scores, so they
+        # bypass the score cache
         spans = occlusion_many(
-            items, lambda pairs: self.model.predict([model_input(t, h) for t, h in pairs])
+            items, lambda pairs: self.model.predict([model_input(t, h) for t, h in pairs], batch_size=len(pairs))
         )
         return dict(zip(todo, spans))
 
@@ -237,6 +244,14 @@ class Analyzer:
             suggestion=suggestion,
             details=details,
         )
+
+
+def _cache_size() -> int:
+    raw = os.environ.get("TOS_SCORE_CACHE", "").strip()
+    try:
+        return int(raw) if raw else DEFAULT_CACHE_SIZE
+    except ValueError:
+        raise ValueError(f"TOS_SCORE_CACHE must be a whole number of clauses (0 turns the cache off), got {raw!r}") from None
 
 
 def _check_threshold(threshold: float) -> float:
