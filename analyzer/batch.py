@@ -133,12 +133,9 @@ _worker_keep = False
 def _init_worker(engine: str, threshold: float | None, threads: int, keep: bool, explain: bool) -> None:
     global _worker_analyzer, _worker_keep
     _worker_keep = keep
-    import torch
-
-    torch.set_num_threads(threads)
     from analyzer.engine import Analyzer
 
-    _worker_analyzer = Analyzer(engine=engine, threshold=threshold, explain=explain)
+    _worker_analyzer = Analyzer(engine=engine, threshold=threshold, explain=explain, threads=threads)
 
 
 def _work(paths: list[str]) -> list[tuple[dict[str, Any], Any]]:
@@ -165,7 +162,7 @@ def audit_local(
     import multiprocessing as mp
 
     threads = max(1, (os.cpu_count() or 2) // jobs)
-    ctx = mp.get_context("spawn")  # torch and fork do not mix
+    ctx = mp.get_context("spawn")  # threads (ONNX Runtime's, torch's) and fork do not mix
     with ctx.Pool(jobs, initializer=_init_worker, initargs=(engine, threshold, threads, keep_reports, explain)) as pool:
         done = 0
         for pairs in pool.imap(_work, list(chunks(paths))):  # imap keeps input order

@@ -21,12 +21,9 @@ class _Auditor:
     """A Ray Data callable class: one Analyzer per actor, loaded once."""
 
     def __init__(self, engine: str, threshold: float | None, keep: bool, explain: bool) -> None:
-        import torch
-
-        torch.set_num_threads(1)
         from analyzer.engine import Analyzer
 
-        self.analyzer = Analyzer(engine=engine, threshold=threshold, explain=explain)
+        self.analyzer = Analyzer(engine=engine, threshold=threshold, explain=explain, threads=1)
         self.keep = keep
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, list]:

@@ -50,7 +50,8 @@ class Analyzer:
     lawyers approved); a clause containing one is never flagged. ``cache_size``: how many
     recently scored clauses to remember, so repeated text is scored once (0: off); the scores
     are the same either way. By default the environment variable ``TOS_SCORE_CACHE`` sets it
-    (so batch workers follow it too), else 20,000.
+    (so batch workers follow it too), else 20,000. ``threads``: CPU threads for the model (default:
+    the number of cores, at most 4).
     """
 
     def __init__(
@@ -65,6 +66,7 @@ class Analyzer:
         model_dir: str | None = None,
         backend: str = "onnx",
         cache_size: int | None = None,
+        threads: int | None = None,
     ) -> None:
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
@@ -86,11 +88,15 @@ class Analyzer:
             if backend == "onnx":
                 from analyzer.model.fast import FastClauseModel
 
-                self.model = FastClauseModel(model_dir)
+                self.model = FastClauseModel(model_dir, threads=threads)
             elif backend == "torch":
                 from analyzer.model import ClauseModel
 
                 self.model = ClauseModel(model_dir)
+                if threads:
+                    import torch
+
+                    torch.set_num_threads(threads)
             else:
                 raise ValueError(f"unknown backend {backend!r}; choose 'onnx' (optimised, default) or 'torch' (fp32)")
 
@@ -200,11 +206,7 @@ class Analyzer:
         from analyzer.explain import occlusion_many
 
         items = [(scored[i].clause.text, scored[i].clause.heading, self.model.labels.index(lab)) for i, lab in todo]
-        # one batch per clause and stage; batched scores are not the clause-alone scores, so they
-        # bypass the score cache
-        spans = occlusion_many(
-            items, lambda pairs: self.model.predict([model_input(t, h) for t, h in pairs], batch_size=len(pairs))
-        )
+        spans = occlusion_many(items, lambda pairs: self.cache.predict(self.model, [model_input(t, h) for t, h in pairs]))
         return dict(zip(todo, spans))
 
     def _finding(self, index: int, s: _Scored, flagged: list[str], table, words: dict) -> Finding:

@@ -1,8 +1,8 @@
 """Why the model flagged a clause: the words whose removal lowers the label's score most.
 
 Occlusion over jieba words, in two stages to bound the cost: first over up to ``CHUNKS`` groups
-of adjacent words, then over the single words of the strongest group. Each stage is one batched
-model call per clause, whatever the number of its labels.
+of adjacent words, then over the single words of the strongest group. Each stage is one model
+call for all the findings of a document, and the labels of one clause share its variants.
 """
 from __future__ import annotations
 
@@ -44,39 +44,61 @@ def occlusion_many(
 ) -> list[list[tuple[int, int, float]]]:
     """For each (clause text, heading, label index): evidence spans (start, end, drop in score).
 
-    ``score`` maps (text, heading) pairs to probabilities (n, n_labels). It is called with one
-    clause at a time, the clause itself first and then its occluded variants, and drops are
-    measured against that first row: with dynamic int8 quantisation a score depends a little on
-    the rest of its batch, so the reference must share the batch. Labels of the same clause share
-    the calls.
+    ``score`` maps (text, heading) pairs to probabilities (n, n_labels); it is called twice, once
+    per stage, with every clause followed by its occluded variants. Drops are measured against
+    the clause's own row of the same call. Labels of the same clause share the variants.
     """
     out: list[list[tuple[int, int, float]]] = [[] for _ in items]
     by_clause: dict[tuple[str, str], list[int]] = {}
     for k, (text, heading, _j) in enumerate(items):
         by_clause.setdefault((text, heading), []).append(k)
-    for (text, heading), ks in by_clause.items():
+    clauses = list(by_clause)
+
+    groups_of: list[list[list[tuple[int, int]]]] = []
+    rows, first = [], []
+    for text, heading in clauses:
         spans = words(text)
-        if not spans:
-            continue
         size = max(1, -(-len(spans) // CHUNKS))
         groups = [spans[i : i + size] for i in range(0, len(spans), size)]
-        probs = score([(text, heading)] + [(text[: g[0][0]] + text[g[-1][1] :], heading) for g in groups])
-        best: dict[int, tuple[list[tuple[int, int]], float]] = {}
+        groups_of.append(groups)
+        first.append(len(rows))
+        rows.append((text, heading))
+        rows.extend((text[: g[0][0]] + text[g[-1][1] :], heading) for g in groups)
+    probs = score(rows)
+    best: dict[int, tuple[list[tuple[int, int]], float]] = {}
+    cands_of: list[list[tuple[int, int]]] = []
+    for c, ks in enumerate(by_clause.values()):
+        groups, r = groups_of[c], first[c]
         for k in ks:
-            drops = probs[0, items[k][2]] - probs[1:, items[k][2]]
+            if not groups:
+                continue
+            j = items[k][2]
+            drops = probs[r, j] - probs[r + 1 : r + 1 + len(groups), j]
             g = int(np.argmax(drops))
             # a confident clause may not drop far for any one group: its strongest group still explains it
             if drops[g] > 0.0:
                 best[k] = (groups[g], float(drops[g]))
-        # stage 2: single words inside each label's strongest group
-        cands = sorted({span for g, _ in best.values() if len(g) >= 2 for span in g})
-        probs2 = score([(text, heading)] + [(text[:s] + text[e:], heading) for s, e in cands]) if cands else None
-        for k, (g, group_drop) in best.items():
+        cands_of.append(sorted({span for k in ks if k in best and len(best[k][0]) >= 2 for span in best[k][0]}))
+
+    # stage 2: single words inside each label's strongest group
+    rows, first = [], []
+    for c, (text, heading) in enumerate(clauses):
+        first.append(len(rows))
+        if cands_of[c]:
+            rows.append((text, heading))
+            rows.extend((text[:s] + text[e:], heading) for s, e in cands_of[c])
+    probs = score(rows) if rows else np.zeros((0, 0))
+    for c, ks in enumerate(by_clause.values()):
+        r, cands = first[c], cands_of[c]
+        for k in ks:
+            if k not in best:
+                continue
+            g, group_drop = best[k]
             j = items[k][2]
             picked = []
-            if probs2 is not None and len(g) >= 2:
+            if len(g) >= 2:
                 for v, (s, e) in enumerate(cands):
-                    drop = float(probs2[0, j] - probs2[v + 1, j])
+                    drop = float(probs[r, j] - probs[r + 1 + v, j])
                     if (s, e) in g and drop >= MIN_DROP:
                         picked.append((s, e, drop))
             # no single word matters alone: the group as a whole is the evidence

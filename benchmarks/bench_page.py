@@ -5,11 +5,13 @@
 Starts ``streamlit run app.py`` on a free localhost port, drives Debian's chromium with Playwright,
 pastes an agreement of about ``--chars`` characters (test-split agreements joined), clicks 分析 and
 measures until the highlighted clauses are on the page. Each run pastes a different text (a run
-number is prepended), so the page's result cache does not answer it.
+number is prepended), so the page's result cache does not answer it, and the server runs with the
+score cache off (TOS_SCORE_CACHE=0), so every clause is scored as in a text never seen.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -44,7 +46,8 @@ def main() -> int:
     server = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
                                "--server.port", str(port), "--server.address", "127.0.0.1",
                                "--browser.gatherUsageStats", "false"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "TOS_SCORE_CACHE": "0"})
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(120):
