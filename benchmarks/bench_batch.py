@@ -65,8 +65,12 @@ def main() -> int:
         generate(folder, args.files)
         print(f"{args.files} files, {sum(f.stat().st_size for f in folder.iterdir()) / 1e6:.1f} MB, {os.cpu_count()} CPUs, "
               f"tos-audit {' '.join(mode) or '(with explanations)'}")
-        texts = [ln.strip() for f in folder.iterdir() for ln in f.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        print(f"{len(set(texts)):,} distinct lines among {len(texts):,}: the score cache spares the model the repeats")
+        from analyzer.segment import segment
+
+        inputs = [(c.text, c.heading) for f in folder.iterdir()
+                  for c in segment(f.read_text(encoding="utf-8")) if not c.is_heading]
+        print(f"{len(set(inputs)):,} distinct (clause, heading) inputs among {len(inputs):,} clauses: "
+              "the score cache spares the model the repeats")
         outputs = {}
         print(f"{'engine':26s} {'seconds':>8s} {'files/s':>8s} {'clauses/s':>10s} {'peak MB*':>8s}")
         for name, extra, env in (("local --jobs 1", ["--jobs", "1"], None),
