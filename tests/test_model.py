@@ -113,3 +113,18 @@ def test_optimised_scores_do_not_depend_on_the_other_clauses(model):
     alone = [model.predict([p])[0] for p in pairs[:5]]
     assert (together == reversed_).all()
     assert all((a == t).all() for a, t in zip(alone, together[:5]))
+
+
+def test_optimised_path_takes_thresholds_from_models_not_from_its_cache(tmp_path):
+    import json
+    import shutil
+
+    from analyzer.model.fast import FastClauseModel
+
+    for name in ("config.json", "weights.safetensors"):
+        shutil.copy(DEFAULT_MODEL_DIR / name, tmp_path / name)
+    cfg = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
+    cfg["thresholds"]["no_refund"] = 0.93
+    (tmp_path / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
+    model = FastClauseModel(tmp_path)  # same weights: the cached export is reused
+    assert model.thresholds[model.labels.index("no_refund")] == pytest.approx(0.93)

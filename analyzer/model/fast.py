@@ -16,7 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from analyzer.model import ModelUnavailable, predict_in_batches
+from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, ModelUnavailable, predict_in_batches
 from analyzer.model.onnx_export import META_FILE, ONNX_FILE, TOKENIZER_FILE, build, onnx_dir
 
 
@@ -41,7 +41,10 @@ class FastClauseModel:
             build(Path(model_dir) if model_dir else None)
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
         self.labels: list[str] = meta["labels"]
-        self.thresholds = np.array([meta["thresholds"][lab] for lab in self.labels], dtype=np.float32)
+        # thresholds from models/, not from the cached export: the cache is keyed by the weights, so an
+        # edit of the thresholds alone would otherwise be ignored until the cache was rebuilt
+        config = json.loads(((Path(model_dir) if model_dir else DEFAULT_MODEL_DIR) / MODEL_CONFIG).read_text(encoding="utf-8"))
+        self.thresholds = np.array([config["thresholds"][lab] for lab in self.labels], dtype=np.float32)
         self.max_len: int = meta["max_len"]
         self.tokenizer = Tokenizer.from_file(str(path / TOKENIZER_FILE))
         self.tokenizer.enable_truncation(self.max_len, strategy="only_first")
