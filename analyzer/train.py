@@ -38,6 +38,8 @@ DEFAULTS = {
     "dropout": 0.1,
     "augment": True,
     "prune_vocab": True,
+    # loss weight of clauses flagged hard_negative (lawful look-alikes); 1.0 weighs them like any other
+    "hard_negative_weight": 1.0,
 }
 
 
@@ -112,6 +114,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm))
     )
     loss_fn = torch.nn.BCEWithLogitsLoss()
+    weighted_loss = torch.nn.BCEWithLogitsLoss(reduction="none")
 
     best = {"macro_f1": -1.0}
     history = []
@@ -124,7 +127,12 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
             texts = [augment(train_c[i]["text"], rng) if config["augment"] else train_c[i]["text"] for i in b]
             pairs = [model_input(t, train_c[i]["heading"]) for t, i in zip(texts, b)]
             enc = encode_batch(tokenizer, pairs, config["max_len"])
-            loss = loss_fn(model(**enc), torch.from_numpy(y_train[b]))
+            hn_w = config.get("hard_negative_weight", 1.0)
+            if hn_w == 1.0:
+                loss = loss_fn(model(**enc), torch.from_numpy(y_train[b]))
+            else:
+                w = torch.tensor([hn_w if train_c[i].get("hard_negative") else 1.0 for i in b]).unsqueeze(1)
+                loss = (weighted_loss(model(**enc), torch.from_numpy(y_train[b])) * w).mean()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
@@ -182,11 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--hard-negative-weight", type=float, default=DEFAULTS["hard_negative_weight"],
+                    help="loss weight of hard-negative clauses (default %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment}
+    config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
+              "hard_negative_weight": args.hard_negative_weight}
     t0 = time.perf_counter()
     train(config, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
     print(f"training took {time.perf_counter() - t0:.0f} s", flush=True)
