@@ -29,8 +29,9 @@ class FastClauseModel:
             from tokenizers import Tokenizer
         except ImportError as e:
             raise ModelUnavailable(f"the optimised path needs {e.name}; run `make setup` or `pip install -e .`") from e
+        model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
         try:
-            path = onnx_dir(Path(model_dir) if model_dir else None)
+            path = onnx_dir(model_dir)
         except FileNotFoundError as e:
             raise ModelUnavailable(
                 f"the fine-tuned model file {e.filename} is missing; restore models/ with `git checkout -- models/` "
@@ -38,12 +39,12 @@ class FastClauseModel:
             ) from e
         if not (path / META_FILE).exists():
             print(f"building the optimised model in {path} (once, about a minute)…", file=sys.stderr)
-            build(Path(model_dir) if model_dir else None)
+            build(model_dir)
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
         self.labels: list[str] = meta["labels"]
         # thresholds from models/, not from the cached export: the cache is keyed by the weights, so an
         # edit of the thresholds alone would otherwise be ignored until the cache was rebuilt
-        config = json.loads(((Path(model_dir) if model_dir else DEFAULT_MODEL_DIR) / MODEL_CONFIG).read_text(encoding="utf-8"))
+        config = json.loads((model_dir / MODEL_CONFIG).read_text(encoding="utf-8"))
         self.thresholds = np.array([config["thresholds"][lab] for lab in self.labels], dtype=np.float32)
         self.max_len: int = meta["max_len"]
         self.tokenizer = Tokenizer.from_file(str(path / TOKENIZER_FILE))
@@ -83,18 +84,16 @@ class FastClauseModel:
         # runs go to ``workers`` threads (ONNX Runtime releases the GIL), which gives them back
         # the speed of batching and more.
         with self._lock:
-            if batch_size != 1 or self.workers == 1 or len(pairs) < 2:
+            if batch_size != 1 or self.workers == 1:
                 return predict_in_batches(pairs, len(self.labels), self._run, batch_size, progress)
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="clause-model")
-            out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
-            step = max(self.workers, 64)
-            for s in range(0, len(pairs), step):
-                rows = self._pool.map(lambda p: self._run([p])[0], pairs[s : s + step])
-                out[s : s + step] = list(rows)
-                if progress:
-                    progress(min(1.0, (s + step) / len(pairs)))
-            return out
+            # chunks of 64 only pace the progress reports: each clause still runs alone
+            return predict_in_batches(pairs, len(self.labels), self._run_each, 64, progress)
+
+    def _run_each(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Every pair in a run of its own, ``workers`` runs at a time."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="clause-model")
+        return np.stack(list(self._pool.map(lambda p: self._run([p])[0], batch)))
 
     def _run(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
         ids, mask = self._encode(batch)
