@@ -85,6 +85,14 @@ print(json.dumps({"start": start, "findings": len(report.findings), "sources": s
 """
 
 
+def fresh_process(script: str, stdin: str) -> dict:
+    """Run ``script`` in a new interpreter and return the JSON object of its last line of output."""
+    child = subprocess.run([sys.executable, "-c", script], input=stdin, capture_output=True, text=True, cwd=ROOT)
+    if child.returncode:
+        raise SystemExit(child.stderr[-2000:])
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -167,17 +175,8 @@ def main() -> int:
         print(f"  explain=False (scores and rule cues)  {latency(bare, text, reps)}")
         print(f"  the same text again (score cache)     {latency(default, text, reps, cold_cache=False)}")
 
-    text = agreement_of(50_000)
-    child = subprocess.run([sys.executable, "-c", CHILD], input=text, capture_output=True, text=True, cwd=ROOT)
-    if child.returncode:
-        print(child.stderr[-2000:])
-        return 1
-    res = json.loads(child.stdout.strip().splitlines()[-1])
-    child = subprocess.run([sys.executable, "-c", CHILD_START], input=FIRST_CLAUSE, capture_output=True, text=True, cwd=ROOT)
-    if child.returncode:
-        print(child.stderr[-2000:])
-        return 1
-    start = json.loads(child.stdout.strip().splitlines()[-1])
+    res = fresh_process(CHILD, agreement_of(50_000))
+    start = fresh_process(CHILD_START, FIRST_CLAUSE)
     if start["findings"] == 0 or start["sources"] != ["model"]:
         print(f"the start-up clause no longer needs word evidence from the model: {start}")
         return 1
