@@ -64,6 +64,23 @@ def _batches(n: int, lengths: list[int], batch_size: int, rng: random.Random) ->
     return batches
 
 
+def warmup_then_linear_decay(opt: torch.optim.Optimizer, total: int, warmup: float) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over the first ``warmup`` fraction of ``total`` steps, then linear decay to 0."""
+    warm = max(1, int(warmup * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm))
+    )
+
+
+def optimiser_step(model: torch.nn.Module, opt: torch.optim.Optimizer, sched, loss: torch.Tensor) -> None:
+    """Backpropagate ``loss``, clip gradients at norm 1.0, and advance the optimiser and schedule."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+    sched.step()
+    opt.zero_grad(set_to_none=True)
+
+
 @torch.inference_mode()
 def predict(model: ClauseClassifier, tokenizer, pairs: list[tuple[str, str]], max_len: int, batch_size: int = 64) -> np.ndarray:
     model.eval()
@@ -109,10 +126,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
     )
     steps_per_epoch = math.ceil(len(train_c) / config["batch_size"])
     total = steps_per_epoch * config["epochs"] if max_steps is None else max_steps
-    warm = max(1, int(config["warmup"] * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm))
-    )
+    sched = warmup_then_linear_decay(opt, total, config["warmup"])
     loss_fn = torch.nn.BCEWithLogitsLoss()
     weighted_loss = torch.nn.BCEWithLogitsLoss(reduction="none")
 
@@ -133,11 +147,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
             else:
                 w = torch.tensor([hn_w if train_c[i].get("hard_negative") else 1.0 for i in b]).unsqueeze(1)
                 loss = (weighted_loss(model(**enc), torch.from_numpy(y_train[b])) * w).mean()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimiser_step(model, opt, sched, loss)
             running += loss.item()
             since += 1
             step += 1

@@ -28,7 +28,7 @@ from analyzer.metrics import choose_thresholds, multilabel_report  # noqa: E402
 from analyzer.model import ClauseModel, encode_batch  # noqa: E402
 from analyzer.model.features import model_input  # noqa: E402
 from analyzer.taxonomy import LABEL_IDS  # noqa: E402
-from analyzer.train import _batches, _targets, predict  # noqa: E402
+from analyzer.train import _batches, _targets, optimiser_step, predict, warmup_then_linear_decay  # noqa: E402
 
 BATCH, MAX_LEN, SEED = 16, 128, 13
 
@@ -67,8 +67,7 @@ def main() -> int:
     opt = torch.optim.AdamW([{"params": body, "lr": 8e-5, "weight_decay": 0.01},
                              {"params": list(student.head.parameters()), "lr": 5e-4}])
     steps = args.epochs * -(-len(train_c) // BATCH)
-    warm = max(1, int(0.06 * steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (steps - s) / (steps - warm)))
+    sched = warmup_then_linear_decay(opt, steps, 0.06)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     rng = random.Random(SEED)
     lengths = [len(c["text"]) for c in train_c]
@@ -76,11 +75,7 @@ def main() -> int:
         student.train()
         for b in _batches(len(train_c), lengths, BATCH, rng):
             loss = loss_fn(student(**encode_batch(tok, [train_pairs[i] for i in b], MAX_LEN)), soft[b])
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
+            optimiser_step(student, opt, sched, loss)
         probs = predict(student, tok, dev_pairs, MAX_LEN)
         print(dev_line(f"student, epoch {epoch} ({time.perf_counter() - t0:.0f} s)", y_dev, probs), flush=True)
 
