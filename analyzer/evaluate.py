@@ -39,14 +39,15 @@ def rules_predictions(clauses: list[dict]) -> np.ndarray:
     return y
 
 
-def load_model(backend: str = "onnx"):
+def load_model(backend: str = "onnx", model_dir: str | None = None):
+    """The model ``analyze()`` would use with this backend (or the one in ``model_dir``)."""
     if backend == "torch":
         from analyzer.model import ClauseModel
 
-        return ClauseModel()
+        return ClauseModel(model_dir)
     from analyzer.model.fast import FastClauseModel
 
-    return FastClauseModel()
+    return FastClauseModel(model_dir)
 
 
 def model_predictions(clauses: list[dict], model=None) -> np.ndarray:
@@ -55,10 +56,10 @@ def model_predictions(clauses: list[dict], model=None) -> np.ndarray:
     return probs >= model.thresholds
 
 
-def document_level(split: str, engine: str, backend: str = "onnx") -> dict:
+def document_level(split: str, engine: str, backend: str = "onnx", model_dir: str | None = None) -> dict:
     from analyzer.engine import Analyzer
 
-    analyzer = Analyzer(engine=engine, explain=False, backend=backend)
+    analyzer = Analyzer(engine=engine, explain=False, backend=backend, model_dir=model_dir)
     found = gold_total = hits = n_findings = 0
     for doc in load_agreements(split):
         report = analyzer.analyze(doc["text"])
@@ -77,23 +78,27 @@ def document_level(split: str, engine: str, backend: str = "onnx") -> dict:
     return {"gold_unfair_clauses": gold_total, "found": found, "recall": r, "findings": n_findings, "precision": p, "f1": f1}
 
 
-def evaluate(split: str = "test", *, documents: bool = True, backend: str = "onnx") -> dict:
+def evaluate(split: str = "test", *, documents: bool = True, backend: str = "onnx", model_dir: str | None = None) -> dict:
     clauses = load_clauses(split)
     gold = _gold(clauses)
     t0 = time.perf_counter()
-    model_rep = multilabel_report(gold, model_predictions(clauses, load_model(backend)), LABEL_IDS)
+    model = load_model(backend, model_dir)
+    model_rep = multilabel_report(gold, model_predictions(clauses, model), LABEL_IDS)
     model_s = time.perf_counter() - t0
     rules_rep = multilabel_report(gold, rules_predictions(clauses), LABEL_IDS)
-    out = {"split": split, "backend": backend, "clauses": len(clauses), "model": model_rep, "rules": rules_rep, "model_seconds": round(model_s, 1)}
+    layers = getattr(model, "layers", None)
+    out = {"split": split, "backend": backend, "model_dir": str(model_dir or ""), "layers": layers, "clauses": len(clauses),
+           "model": model_rep, "rules": rules_rep, "model_seconds": round(model_s, 1)}
     if documents:
-        out["documents"] = {"model": document_level(split, "model", backend), "rules": document_level(split, "rules")}
+        out["documents"] = {"model": document_level(split, "model", backend, model_dir), "rules": document_level(split, "rules")}
     return out
 
 
 def format_side_by_side(res: dict) -> str:
     m, r = res["model"], res["rules"]
     lines = [
-        f"split {res['split']}: {res['clauses']} clauses; model backend {res['backend']}",
+        f"split {res['split']}: {res['clauses']} clauses; model backend {res['backend']}, {res['layers']} layers"
+        + (f" ({res['model_dir']})" if res["model_dir"] else ""),
         f"{'label':24s} {'rules P':>8s} {'R':>6s} {'F1':>6s} | {'model P':>8s} {'R':>6s} {'F1':>6s} | {'n':>4s}",
     ]
     for lab in LABEL_IDS:
@@ -121,10 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--split", choices=["dev", "test"], default="test")
     ap.add_argument("--no-documents", action="store_true", help="skip the document-level evaluation")
     ap.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
-                    help="the optimised int8 path analyze() uses (default) or plain fp32 PyTorch")
+                    help="the optimised path analyze() uses (default: the 6-layer student, int8) or the "
+                         "fine-tuned 12-layer model in plain fp32 PyTorch")
+    ap.add_argument("--model-dir", default=None,
+                    help="score another model folder with the chosen backend (e.g. models/clause-classifier with onnx)")
     ap.add_argument("--json", action="store_true", help="print the full results as JSON")
     args = ap.parse_args(argv)
-    res = evaluate(args.split, documents=not args.no_documents, backend=args.backend)
+    res = evaluate(args.split, documents=not args.no_documents, backend=args.backend, model_dir=args.model_dir)
     print(json.dumps(res, ensure_ascii=False, indent=2) if args.json else format_side_by_side(res))
     return 0
 

@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     train(config, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
     print(f"training took {time.perf_counter() - t0:.0f} s", flush=True)
+    if args.out == DEFAULT_MODEL_DIR and args.max_steps is None:
+        print("the optimised path runs a student distilled from this model: rebuild it with `python -m analyzer.distill`",
+              flush=True)
     return 0
 
 

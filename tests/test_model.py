@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from analyzer import Analyzer, analyze
-from analyzer.model import DEFAULT_MODEL_DIR, ClauseModel, ModelUnavailable
+from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, ClauseModel, ModelUnavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +40,7 @@ def test_test_split_macro_f1_matches_the_model_card(model):
     rep = multilabel_report(_gold(clauses), model_predictions(clauses, model), LABEL_IDS)
     assert abs(rep["macro_f1"] - _card_value("test_macro_f1")) <= 0.01
     assert abs(rep["fair_fpr"] - _card_value("test_fair_fpr")) <= 0.01
-    # the plain fp32 path of the same weights agrees with the card too
+    # the plain fp32 path of the fine-tuned 12-layer model (the reference the optimised path is held to)
     fp32 = multilabel_report(_gold(clauses), model_predictions(clauses, ClauseModel()), LABEL_IDS)
     assert abs(fp32["macro_f1"] - _card_value("test_macro_f1_fp32")) <= 0.01
 
@@ -81,12 +81,23 @@ def test_loading_is_offline():
     assert out.stdout.strip().endswith("1")
 
 
-def test_config_records_thresholds_chosen_on_dev():
-    cfg = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("model_dir,record", [(DEFAULT_MODEL_DIR, "training"), (FAST_MODEL_DIR, "distillation")])
+def test_config_records_thresholds_chosen_on_dev(model_dir, record):
+    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     assert set(cfg["thresholds"]) == set(cfg["labels"])
     assert all(0.0 < t < 1.0 for t in cfg["thresholds"].values())
-    assert cfg["training"]["dev_macro_f1"] > 0.5
-    assert (DEFAULT_MODEL_DIR / "weights.safetensors").stat().st_size < 50 * 1024 * 1024
+    assert cfg[record]["dev_macro_f1"] > 0.5
+    assert (model_dir / "weights.safetensors").stat().st_size < 50 * 1024 * 1024
+
+
+def test_student_was_distilled_from_the_committed_model():
+    """A retrained 12-layer model must be followed by a new distillation, or the two paths disagree."""
+    import hashlib
+
+    cfg = json.loads((FAST_MODEL_DIR / "config.json").read_text(encoding="utf-8"))
+    teacher = hashlib.sha256((DEFAULT_MODEL_DIR / "weights.safetensors").read_bytes()).hexdigest()
+    assert cfg["distillation"]["teacher_weights_sha256"] == teacher, "run `python -m analyzer.distill`"
+    assert cfg["layers"] == len(cfg["distillation"]["keep_layers"]) < 12
 
 
 def test_training_smoke_run(tmp_path):
@@ -98,6 +109,20 @@ def test_training_smoke_run(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert "dev after epoch 1" in out.stdout
     model = ClauseModel(tmp_path)
+    probs = model.predict([("会员费概不退款。", "")])
+    assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
+
+
+def test_distillation_smoke_run(tmp_path):
+    """A few optimiser steps of the student on a handful of clauses keep the distillation code alive."""
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer.distill", "--limit", "24", "--max-steps", "2", "--epochs", "1", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "student dev after epoch 1" in out.stdout
+    model = ClauseModel(tmp_path)
+    assert model.layers == 6
     probs = model.predict([("会员费概不退款。", "")])
     assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
 
@@ -122,7 +147,7 @@ def test_optimised_path_takes_thresholds_from_models_not_from_its_cache(tmp_path
     from analyzer.model.fast import FastClauseModel
 
     for name in ("config.json", "weights.safetensors"):
-        shutil.copy(DEFAULT_MODEL_DIR / name, tmp_path / name)
+        shutil.copy(FAST_MODEL_DIR / name, tmp_path / name)
     cfg = json.loads((tmp_path / "config.json").read_text(encoding="utf-8"))
     cfg["thresholds"]["no_refund"] = 0.93
     (tmp_path / "config.json").write_text(json.dumps(cfg), encoding="utf-8")

@@ -15,7 +15,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-DEFAULT_MODEL_DIR = Path(os.environ.get("TOS_MODEL_DIR", Path(__file__).resolve().parents[2] / "models" / "clause-classifier"))
+_MODELS = Path(__file__).resolve().parents[2] / "models"
+# the fine-tuned 12-layer classifier: what training produces, and the fp32 reference path
+DEFAULT_MODEL_DIR = Path(os.environ.get("TOS_MODEL_DIR", _MODELS / "clause-classifier"))
+# the 6-layer student distilled from it (``python -m analyzer.distill``): what the optimised path runs
+FAST_MODEL_DIR = Path(os.environ.get("TOS_FAST_MODEL_DIR", _MODELS / "clause-classifier-6l"))
 MODEL_CONFIG = "config.json"
 MODEL_WEIGHTS = "weights.safetensors"
 
@@ -81,6 +85,11 @@ class ClauseModel:
         self.labels: list[str] = self.config["labels"]
         self.thresholds = np.array([self.config["thresholds"][lab] for lab in self.labels], dtype=np.float32)
         self.max_len: int = self.config["max_len"]
+        layers = self.config.get("layers")
+        if layers:  # a distilled student: the first ``layers`` encoder layers, with its own weights
+            encoder.encoder.layer = encoder.encoder.layer[:layers]
+            encoder.config.num_hidden_layers = layers
+        self.layers: int = len(encoder.encoder.layer)
         self.net = ClauseClassifier(encoder, len(self.labels))
         state = {k: v.float() for k, v in load_file(str(w_path)).items()}
         missing, unexpected = self.net.load_state_dict(state, strict=False)

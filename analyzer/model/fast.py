@@ -1,8 +1,8 @@
-"""The optimised inference path: the int8 ONNX model on ONNX Runtime, tokenised by ``tokenizers`` alone.
+"""The optimised inference path: the distilled 6-layer student, int8 ONNX on ONNX Runtime, tokenised by ``tokenizers`` alone.
 
 Neither torch nor transformers is imported here, which keeps cold start and memory small.
 The artifact is built from ``models/`` by ``analyzer.model.onnx_export`` at set-up (or on first
-use, once); predictions match ``ClauseModel`` up to int8 rounding.
+use, once); predictions match ``ClauseModel`` of the same model folder up to int8 rounding.
 """
 from __future__ import annotations
 
@@ -16,12 +16,16 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, ModelUnavailable, predict_in_batches
+from analyzer.model import FAST_MODEL_DIR, MODEL_CONFIG, ModelUnavailable, predict_in_batches
 from analyzer.model.onnx_export import META_FILE, ONNX_FILE, TOKENIZER_FILE, build, onnx_dir
 
 
 class FastClauseModel:
-    """Same interface as ``ClauseModel``: ``labels``, ``thresholds``, ``max_len``, ``predict``."""
+    """Same interface as ``ClauseModel``: ``labels``, ``thresholds``, ``max_len``, ``predict``.
+
+    By default it runs the 6-layer student distilled from the fine-tuned model (``FAST_MODEL_DIR``);
+    ``model_dir`` may name any model folder in the same format, the 12-layer model included.
+    """
 
     def __init__(self, model_dir: Path | str | None = None, *, threads: int | None = None) -> None:
         try:
@@ -29,13 +33,14 @@ class FastClauseModel:
             from tokenizers import Tokenizer
         except ImportError as e:
             raise ModelUnavailable(f"the optimised path needs {e.name}; run `make setup` or `pip install -e .`") from e
-        model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+        model_dir = Path(model_dir) if model_dir else FAST_MODEL_DIR
         try:
             path = onnx_dir(model_dir)
         except FileNotFoundError as e:
             raise ModelUnavailable(
                 f"the fine-tuned model file {e.filename} is missing; restore models/ with `git checkout -- models/` "
-                "or rebuild it with `python -m analyzer.train`"
+                "or rebuild it (`python -m analyzer.train` for models/clause-classifier, then "
+                "`python -m analyzer.distill` for the student in models/clause-classifier-6l)"
             ) from e
         if not (path / META_FILE).exists():
             print(f"building the optimised model in {path} (once, about a minute)…", file=sys.stderr)
@@ -47,6 +52,7 @@ class FastClauseModel:
         config = json.loads((model_dir / MODEL_CONFIG).read_text(encoding="utf-8"))
         self.thresholds = np.array([config["thresholds"][lab] for lab in self.labels], dtype=np.float32)
         self.max_len: int = meta["max_len"]
+        self.layers: int = int(config.get("layers") or 12)
         self.tokenizer = Tokenizer.from_file(str(path / TOKENIZER_FILE))
         self.tokenizer.enable_truncation(self.max_len, strategy="only_first")
         self.tokenizer.no_padding()

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS
+from analyzer.model import FAST_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS
 
 ONNX_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -39,7 +39,7 @@ def cache_root() -> Path:
 
 def onnx_dir(model_dir: Path | None = None) -> Path:
     """Where the optimised artifact of the weights in ``model_dir`` lives."""
-    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    model_dir = Path(model_dir) if model_dir else FAST_MODEL_DIR
     return cache_root() / f"clause-onnx-{_sha256(model_dir / MODEL_WEIGHTS)[:12]}"
 
 
@@ -50,7 +50,7 @@ def build(model_dir: Path | None = None, *, quantize: bool = True) -> Path:
 
     from analyzer.model import ClauseModel
 
-    model_dir = Path(model_dir) if model_dir else DEFAULT_MODEL_DIR
+    model_dir = Path(model_dir) if model_dir else FAST_MODEL_DIR
     target = onnx_dir(model_dir)
     if (target / META_FILE).exists():
         return target
@@ -95,11 +95,13 @@ def build(model_dir: Path | None = None, *, quantize: bool = True) -> Path:
     return target
 
 
-def main() -> int:
-    t0 = time.perf_counter()
-    path = build()
-    size = (path / ONNX_FILE).stat().st_size / 1e6
-    print(f"optimised model ready at {path} ({size:.0f} MB, {time.perf_counter() - t0:.1f} s)")
+def main(argv: list[str] | None = None) -> int:
+    """Build the artifact of each model folder named (default: the one the optimised path runs)."""
+    for model_dir in (argv if argv is not None else sys.argv[1:]) or [FAST_MODEL_DIR]:
+        t0 = time.perf_counter()
+        path = build(Path(model_dir))
+        size = (path / ONNX_FILE).stat().st_size / 1e6
+        print(f"optimised model of {model_dir} ready at {path} ({size:.0f} MB, {time.perf_counter() - t0:.1f} s)")
     return 0
 
 

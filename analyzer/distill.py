@@ -1,0 +1,161 @@
+"""``python -m analyzer.distill``: the shallow student the optimised path runs, from the fine-tuned model.
+
+The student keeps every other encoder layer of the fine-tuned 12-layer classifier in
+``models/clause-classifier/`` (and its embeddings and head), then is trained on the train split
+(with the teacher recipe's augmentation) towards the mean of the gold labels and the teacher's
+probabilities. Half the layers make each
+clause about half the work, which is what the 5,000-character latency target needs
+(``benchmarks/bench_layer_drop.py`` measured the trade before this module existed). Prints dev
+figures per epoch, keeps the best epoch by dev macro-F1, chooses per-label thresholds on dev and
+writes ``models/clause-classifier-6l/`` in the same format as the teacher, plus the layer count
+and the sha256 of the teacher it was distilled from. The test split is never read here.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import hashlib
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from analyzer.augment import augment
+from analyzer.data import load_clauses
+from analyzer.metrics import choose_thresholds, format_report, multilabel_report
+from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, ClauseModel, encode_batch, save_model
+from analyzer.model.features import model_input
+from analyzer.taxonomy import LABEL_IDS
+from analyzer.train import _batches, _targets, optimiser_step, predict, warmup_then_linear_decay
+
+DEFAULTS = {
+    "seed": 13,
+    "keep_layers": [1, 3, 5, 7, 9, 11],
+    "epochs": 5,
+    "batch_size": 16,
+    "lr": 8e-5,
+    "head_lr": 5e-4,
+    "weight_decay": 0.01,
+    "warmup": 0.06,
+    # weight of the teacher's probabilities in the target (the rest is the gold labels): the
+    # teacher's soft scores carry what it learned about near misses, the gold keeps it honest
+    "teacher_weight": 0.5,
+    # the teacher recipe's training-time variation (numbering, names, spacing) of train clauses
+    "augment": True,
+}
+
+
+def cut(net: torch.nn.Module, keep: list[int]) -> torch.nn.Module:
+    """A copy of ``net`` whose encoder keeps only the layers ``keep`` (renumbered from 0)."""
+    student = copy.deepcopy(net)
+    student.encoder.encoder.layer = torch.nn.ModuleList([student.encoder.encoder.layer[i] for i in keep])
+    student.encoder.config.num_hidden_layers = len(keep)
+    return student
+
+
+def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None = None,
+            max_steps: int | None = None, log=print) -> dict:
+    seed = config["seed"]
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+    teacher = ClauseModel(teacher_dir)
+    tok, max_len = teacher.tokenizer, teacher.max_len
+    train_c, dev_c = load_clauses("train"), load_clauses("dev")
+    if limit:
+        train_c, dev_c = train_c[:limit], dev_c[: max(8, limit // 2)]
+    train_pairs = [model_input(c["text"], c["heading"]) for c in train_c]
+    dev_pairs = [model_input(c["text"], c["heading"]) for c in dev_c]
+    y_train, y_dev = _targets(train_c), _targets(dev_c)
+    t0 = time.perf_counter()
+    w = config["teacher_weight"]
+    soft = torch.from_numpy((1 - w) * y_train + w * teacher.predict(train_pairs, batch_size=64))
+
+    student = cut(teacher.net, config["keep_layers"])
+    student.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    body = [p for n, p in student.named_parameters() if p.requires_grad and not n.startswith("head.")]
+    opt = torch.optim.AdamW([{"params": body, "lr": config["lr"], "weight_decay": config["weight_decay"]},
+                             {"params": list(student.head.parameters()), "lr": config["head_lr"]}])
+    steps_per_epoch = -(-len(train_c) // config["batch_size"])
+    total = steps_per_epoch * config["epochs"] if max_steps is None else max_steps
+    sched = warmup_then_linear_decay(opt, total, config["warmup"])
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    rng = random.Random(seed)
+    lengths = [len(c["text"]) for c in train_c]
+    best: dict = {"macro_f1": -1.0}
+    history = []
+    step = 0
+    for epoch in range(1, config["epochs"] + 1):
+        student.train()
+        for b in _batches(len(train_c), lengths, config["batch_size"], rng):
+            if config["augment"]:
+                batch = [model_input(augment(train_c[i]["text"], rng), train_c[i]["heading"]) for i in b]
+            else:
+                batch = [train_pairs[i] for i in b]
+            loss = loss_fn(student(**encode_batch(tok, batch, max_len)), soft[b])
+            optimiser_step(student, opt, sched, loss)
+            step += 1
+            if max_steps is not None and step >= max_steps:
+                break
+        probs = predict(student, tok, dev_pairs, max_len)
+        thr = choose_thresholds(y_dev, probs)
+        rep = multilabel_report(y_dev, probs >= thr, LABEL_IDS)
+        history.append({"epoch": epoch, "dev_macro_f1": rep["macro_f1"], "dev_micro_f1": rep["micro_f1"],
+                        "dev_fair_fpr": rep["fair_fpr"], "seconds": round(time.perf_counter() - t0)})
+        log(format_report(rep, f"student dev after epoch {epoch} ({time.perf_counter() - t0:.0f} s, thresholds tuned on dev)"))
+        if rep["macro_f1"] > best["macro_f1"]:
+            best = {"macro_f1": rep["macro_f1"], "epoch": epoch, "thresholds": thr.tolist(), "report": rep,
+                    "state": {k: v.detach().clone() for k, v in student.trainable_state().items()}}
+        if max_steps is not None and step >= max_steps:
+            break
+
+    student.load_state_dict(best["state"], strict=False)
+    info = {
+        "labels": list(LABEL_IDS),
+        "thresholds": dict(zip(LABEL_IDS, best["thresholds"])),
+        "max_len": max_len,
+        "prune_vocab": teacher.config["prune_vocab"],
+        "layers": len(config["keep_layers"]),
+        "distillation": {
+            **config,
+            "teacher_weights_sha256": hashlib.sha256((teacher_dir / MODEL_WEIGHTS).read_bytes()).hexdigest(),
+            "best_epoch": best["epoch"],
+            "dev_macro_f1": best["macro_f1"],
+            "dev_fair_fpr": best["report"]["fair_fpr"],
+            "history": history,
+            "train_clauses": len(train_c),
+            "dev_clauses": len(dev_c),
+            "seconds": round(time.perf_counter() - t0),
+            "torch": torch.__version__,
+        },
+    }
+    save_model(student, info, out_dir)
+    log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.4f}; wrote {out_dir}")
+    return info
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m analyzer.distill", description=__doc__)
+    ap.add_argument("--teacher", type=Path, default=DEFAULT_MODEL_DIR)
+    ap.add_argument("--out", type=Path, default=FAST_MODEL_DIR)
+    ap.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
+    ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
+    ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
+    ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    t0 = time.perf_counter()
+    distill({**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment}, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps,
+            log=lambda s: print(s, flush=True))
+    print(f"distillation took {time.perf_counter() - t0:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
