@@ -41,12 +41,17 @@ def words(text: str) -> list[tuple[int, int]]:
 def occlusion_many(
     items: Sequence[tuple[str, str, int]],
     score: Callable[[Sequence[tuple[str, str]]], np.ndarray],
+    *,
+    chunks: int = CHUNKS,
+    refine: bool = True,
 ) -> list[list[tuple[int, int, float]]]:
     """For each (clause text, heading, label index): evidence spans (start, end, drop in score).
 
     ``score`` maps (text, heading) pairs to probabilities (n, n_labels); it is called twice, once
     per stage, with every clause followed by its occluded variants. Drops are measured against
     the clause's own row of the same call. Labels of the same clause share the variants.
+    ``chunks`` is the number of word groups of the first stage; ``refine=False`` skips the
+    second stage and returns the strongest group (``benchmarks/bench_evidence.py`` measures both).
     """
     out: list[list[tuple[int, int, float]]] = [[] for _ in items]
     by_clause: dict[tuple[str, str], list[int]] = {}
@@ -58,7 +63,7 @@ def occlusion_many(
     rows, first = [], []
     for text, heading in clauses:
         spans = words(text)
-        size = max(1, -(-len(spans) // CHUNKS))
+        size = max(1, -(-len(spans) // chunks))
         groups = [spans[i : i + size] for i in range(0, len(spans), size)]
         groups_of.append(groups)
         first.append(len(rows))
@@ -78,7 +83,8 @@ def occlusion_many(
             # a confident clause may not drop far for any one group: its strongest group still explains it
             if drops[g] > 0.0:
                 best[k] = (groups[g], float(drops[g]))
-        cands_of.append(sorted({span for k in ks if k in best and len(best[k][0]) >= 2 for span in best[k][0]}))
+        cands_of.append(sorted({span for k in ks if k in best and len(best[k][0]) >= 2 for span in best[k][0]})
+                        if refine else [])
 
     # stage 2: single words inside each label's strongest group
     rows, first = [], []
