@@ -3,12 +3,11 @@
 The student keeps every other encoder layer of the fine-tuned 12-layer classifier in
 ``models/clause-classifier/`` (and its embeddings and head), then is trained on the train split
 (with the teacher recipe's augmentation) towards the mean of the gold labels and the teacher's
-probabilities. Half the layers make each
-clause about half the work, which is what the 5,000-character latency target needs
-(``benchmarks/bench_layer_drop.py`` measured the trade before this module existed). Prints dev
-figures per epoch, keeps the best epoch by dev macro-F1, chooses per-label thresholds on dev and
-writes ``models/clause-classifier-6l/`` in the same format as the teacher, plus the layer count
-and the sha256 of the teacher it was distilled from. The test split is never read here.
+probabilities. Half the layers make each clause about half the work, which is what the
+5,000-character latency target needs. Prints dev figures per epoch, keeps the best epoch by dev
+macro-F1, chooses per-label thresholds on dev and writes ``models/clause-classifier-6l/`` in the
+same format as the teacher, plus the layer count and the sha256 of the teacher it was distilled
+from. The test split is never read here.
 """
 from __future__ import annotations
 
