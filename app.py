@@ -4,6 +4,7 @@ Run with ``make run`` (or ``streamlit run app.py``).
 """
 from __future__ import annotations
 
+import hashlib
 import time
 from importlib import resources
 
@@ -30,11 +31,17 @@ def get_analyzer(engine: str) -> Analyzer:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_analysis(text: str, engine: str, threshold: float | None, _progress=None):
+def cached_analysis(text: str, engine: str, threshold: float | None, explain: bool = True, _progress=None):
     # results are cached per text and settings; the underscore keeps the callback out of the cache key
     t0 = time.perf_counter()
-    report = get_analyzer(engine).analyze(text, threshold=threshold, progress=_progress)
+    report = get_analyzer(engine).analyze(text, threshold=threshold, progress=_progress, explain=explain)
     return report, time.perf_counter() - t0
+
+
+@st.cache_resource
+def explained_texts() -> set:
+    """Keys of the texts whose full report (with word evidence) ``cached_analysis`` holds."""
+    return set()
 
 
 def _sample(name: str) -> str:
@@ -103,21 +110,36 @@ def main() -> None:
     except Exception as e:  # ModelUnavailable and friends: say what is missing, no stack trace
         st.error(f"模型无法加载：{e}")
         return
-    # long agreements show progress instead of a frozen page
-    bar = st.progress(0.0, text="正在分析……") if len(text) > 3000 else None
-    report, seconds = cached_analysis(
-        text, engine, threshold, _progress=(lambda x: bar.progress(min(1.0, x), text=f"正在分析……{x:.0%}")) if bar else None
-    )
-    if bar is not None:
-        bar.empty()
+    title = f"分析结果：{source}"
+    notice, result = st.empty(), st.empty()
+    # Word evidence costs several times the scoring: the findings are shown as soon as they are
+    # scored, then shown again with the words behind them (the second pass reuses the scores).
+    # A text already explained (by any session: the cache is the server's) goes straight to its full report.
+    key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), engine, threshold)
+    explained = explained_texts()
+    scoring = 0.0
+    if engine == "model" and key not in explained:
+        # long agreements show progress instead of a frozen page
+        bar = st.progress(0.0, text="正在分析……") if len(text) > 3000 else None
+        quick, scoring = cached_analysis(
+            text, engine, threshold, False, _progress=(lambda x: bar.progress(min(1.0, x), text=f"正在分析……{x:.0%}")) if bar else None
+        )
+        if bar is not None:
+            bar.empty()
+        notice.html('<div class="tos-pending" style="color:#555;padding:4px 0">评分完成，正在定位模型判断所依据的词语……</div>')
+        result.html(render_html(quick.filtered(chosen), title=title, standalone=False, show_fair=show_fair, seconds=scoring))
+    report, seconds = cached_analysis(text, engine, threshold, True)
+    seconds += scoring  # the evidence pass found the scores cached: the user waited for both
+    explained.add(key)
     view = report.filtered(chosen)
-    st.html(render_html(view, title=f"分析结果：{source}", standalone=False, show_fair=show_fair, seconds=seconds))
+    notice.empty()
+    result.html(render_html(view, title=title, standalone=False, show_fair=show_fair, seconds=seconds))
     st.subheader("下载报告")
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button("JSON", view.to_json(), "report.json", "application/json")
     c2.download_button("CSV", render_csv([(source, view)]), "report.csv", "text/csv")
-    c3.download_button("Markdown", render_markdown(view, f"分析结果：{source}"), "report.md", "text/markdown")
-    c4.download_button("HTML", render_html(view, title=f"分析结果：{source}", seconds=seconds), "report.html", "text/html")
+    c3.download_button("Markdown", render_markdown(view, title), "report.md", "text/markdown")
+    c4.download_button("HTML", render_html(view, title=title, seconds=seconds), "report.html", "text/html")
 
 
 main()

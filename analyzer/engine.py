@@ -104,18 +104,27 @@ class Analyzer:
 
     # -- public API -------------------------------------------------------------------------
     def analyze(
-        self, text: str, *, threshold: float | None = None, progress: Callable[[float], None] | None = None
+        self,
+        text: str,
+        *,
+        threshold: float | None = None,
+        progress: Callable[[float], None] | None = None,
+        explain: bool | None = None,
     ) -> Report:
         """Segment ``text``, score every clause, and return the report.
 
         ``progress``, if given, is called with the fraction of clauses scored so far (0–1).
+        ``explain`` overrides the analyzer's setting for this call: a caller can show the findings
+        at once (``explain=False``) and then ask again with word evidence, whose scores the
+        score cache already holds.
         """
         self._check_text(text)
         thr = self.threshold if threshold is None else _check_threshold(threshold)
         # Lone surrogates (from broken decoders) cannot be written out as UTF-8; replacing them
         # one for one keeps every offset valid.
         text = _SURROGATE.sub("\ufffd", text)
-        report = self._report(text, self._score_many([text], progress)[0], thr)
+        explain = self.explain if explain is None else explain
+        report = self._report(text, self._score_many([text], progress)[0], thr, explain)
         if progress:
             progress(1.0)
         return report
@@ -127,7 +136,7 @@ class Analyzer:
         thr = self.threshold if threshold is None else _check_threshold(threshold)
         texts = [_SURROGATE.sub("\ufffd", t) for t in texts]
         scored = self._score_many(texts)
-        return [self._report(t, sc, thr) for t, sc in zip(texts, scored)]
+        return [self._report(t, sc, thr, self.explain) for t, sc in zip(texts, scored)]
 
     # -- internals --------------------------------------------------------------------------
     def _check_text(self, text: object) -> None:
@@ -174,7 +183,7 @@ class Analyzer:
             return {lab: float(t) for lab, t in zip(self.model.labels, self.model.thresholds)}
         return {lab: DEFAULT_THRESHOLD for lab in LABEL_IDS}
 
-    def _report(self, text: str, scored: list[_Scored], thr: float | None) -> Report:
+    def _report(self, text: str, scored: list[_Scored], thr: float | None, explain: bool) -> Report:
         cut = self._thresholds(thr)
         report = Report(text_length=len(text), engine=self.engine, threshold=thr, thresholds=cut, text=text)
         table = labels()
@@ -192,14 +201,14 @@ class Analyzer:
             )
             if flagged:
                 flagged_of[i] = flagged
-        words = self._explain_all(scored, flagged_of)
+        words = self._explain_all(scored, flagged_of) if explain else {}
         for i, flagged in flagged_of.items():
             report.findings.append(self._finding(i, scored[i], flagged, table, words))
         return report
 
     def _explain_all(self, scored: list[_Scored], flagged_of: dict[int, list[str]]) -> dict:
         """Occlusion evidence for every (clause, label) the model flagged without a rule cue, batched."""
-        if self.model is None or not self.explain:
+        if self.model is None:
             return {}
         todo = [(i, lab) for i, labs in flagged_of.items() for lab in labs
                 if not any(h.rule.label == lab for h in scored[i].hits)]

@@ -41,6 +41,18 @@ def test_paste_then_analyse(at):
     assert "《合同行政监督管理办法》第八条（七）" in page
 
 
+def test_findings_come_first_then_the_words_behind_them(at):
+    # no rule cue matches the first clause: its evidence can only come from the model
+    at.text_area(key="pasted").input("运营方认为你的账号存在异常的，可以先行冻结全部功能，冻结期间会员天数照常扣减。")
+    at.button(key="analyze_paste").click().run()
+    page = _html(at)
+    assert "tos-pending" not in page  # the notice of the first render is gone once the evidence is in
+    assert page.count("<mark") == 1 and 'class="tos-cue"' in page
+    # the same text again, with other settings on the page: straight to the full report
+    at.sidebar.toggle[0].set_value(False).run()
+    assert "tos-pending" not in _html(at) and 'class="tos-cue"' in _html(at)
+
+
 def test_empty_input_shows_a_message(at):
     at.text_area(key="pasted").input("   \n  ")
     at.button(key="analyze_paste").click().run()

@@ -70,7 +70,10 @@ def test_paste_sample_and_see_highlights_and_law(server, tmp_path):
             page.wait_for_timeout(500)
             page.get_by_role("button", name="分析", exact=True).click()
             page.wait_for_selector("mark", timeout=120_000)
+            # findings are shown once scored, then again with the words behind them
+            page.wait_for_selector(".tos-pending", state="detached", timeout=120_000)
             assert page.locator("mark").count() == expected
+            assert page.locator("mark strong.tos-cue").count() >= 1
             page.locator("details.tos-finding summary").first.click()
             law = page.locator("details.tos-finding").first.locator("blockquote").first
             law.wait_for(state="visible", timeout=10_000)
