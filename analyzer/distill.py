@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from analyzer.augment import augment
@@ -28,7 +27,7 @@ from analyzer.metrics import choose_thresholds, format_report, multilabel_report
 from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, ClauseModel, encode_batch, save_model
 from analyzer.model.features import model_input
 from analyzer.taxonomy import LABEL_IDS
-from analyzer.train import _batches, _targets, optimiser_step, predict, warmup_then_linear_decay
+from analyzer.train import _batches, _targets, fix_seeds, optimiser_step, predict, run_record, warmup_then_linear_decay
 
 DEFAULTS = {
     "seed": 13,
@@ -58,10 +57,7 @@ def cut(net: torch.nn.Module, keep: list[int]) -> torch.nn.Module:
 def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None = None,
             max_steps: int | None = None, log=print) -> dict:
     seed = config["seed"]
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    fix_seeds(seed)
 
     teacher = ClauseModel(teacher_dir)
     tok, max_len = teacher.tokenizer, teacher.max_len
@@ -123,14 +119,7 @@ def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None
         "distillation": {
             **config,
             "teacher_weights_sha256": hashlib.sha256((teacher_dir / MODEL_WEIGHTS).read_bytes()).hexdigest(),
-            "best_epoch": best["epoch"],
-            "dev_macro_f1": best["macro_f1"],
-            "dev_fair_fpr": best["report"]["fair_fpr"],
-            "history": history,
-            "train_clauses": len(train_c),
-            "dev_clauses": len(dev_c),
-            "seconds": round(time.perf_counter() - t0),
-            "torch": torch.__version__,
+            **run_record(best, history, len(train_c), len(dev_c), t0),
         },
     }
     save_model(student, info, out_dir)

@@ -81,6 +81,28 @@ def optimiser_step(model: torch.nn.Module, opt: torch.optim.Optimizer, sched, lo
     opt.zero_grad(set_to_none=True)
 
 
+def fix_seeds(seed: int) -> None:
+    """Seed every generator training draws from, and make torch's CPU ops deterministic."""
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def run_record(best: dict, history: list[dict], n_train: int, n_dev: int, t0: float) -> dict:
+    """What a model's config records of the run that made it, beside the run's settings."""
+    return {
+        "best_epoch": best["epoch"],
+        "dev_macro_f1": best["macro_f1"],
+        "dev_fair_fpr": best["report"]["fair_fpr"],
+        "history": history,
+        "train_clauses": n_train,
+        "dev_clauses": n_dev,
+        "seconds": round(time.perf_counter() - t0),
+        "torch": torch.__version__,
+    }
+
+
 @torch.inference_mode()
 def predict(model: ClauseClassifier, tokenizer, pairs: list[tuple[str, str]], max_len: int, batch_size: int = 64) -> np.ndarray:
     model.eval()
@@ -93,10 +115,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
     from analyzer.encoder import load_base_encoder
 
     seed = config["seed"]
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    fix_seeds(seed)
 
     train_c = load_clauses("train")
     dev_c = load_clauses("dev")
@@ -176,17 +195,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
         "thresholds": dict(zip(LABEL_IDS, best["thresholds"])),
         "max_len": config["max_len"],
         "prune_vocab": config["prune_vocab"],
-        "training": {
-            **{k: v for k, v in config.items()},
-            "best_epoch": best["epoch"],
-            "dev_macro_f1": best["macro_f1"],
-            "dev_fair_fpr": best["report"]["fair_fpr"],
-            "history": history,
-            "train_clauses": len(train_c),
-            "dev_clauses": len(dev_c),
-            "seconds": round(time.perf_counter() - t0),
-            "torch": torch.__version__,
-        },
+        "training": {**config, **run_record(best, history, len(train_c), len(dev_c), t0)},
     }
     save_model(model, info, out_dir)
     log(f"best epoch {best['epoch']}: dev macro-F1 {best['macro_f1']:.4f}; wrote {out_dir / MODEL_WEIGHTS} and {MODEL_CONFIG}")

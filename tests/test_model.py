@@ -117,29 +117,18 @@ def test_student_was_distilled_from_the_committed_model():
     assert cfg["layers"] == len(cfg["distillation"]["keep_layers"]) < 12
 
 
-def test_training_smoke_run(tmp_path):
-    """A few optimiser steps on a handful of clauses keep the training code alive."""
+@pytest.mark.parametrize("module,line,layers", [("analyzer.train", "dev after epoch 1", 12),
+                                                 ("analyzer.distill", "student dev after epoch 1", 6)])
+def test_training_smoke_run(tmp_path, module, line, layers):
+    """A few optimiser steps on a handful of clauses keep the training and distillation code alive."""
     out = subprocess.run(
-        [sys.executable, "-m", "analyzer.train", "--limit", "24", "--max-steps", "2", "--epochs", "1", "--out", str(tmp_path)],
+        [sys.executable, "-m", module, "--limit", "24", "--max-steps", "2", "--epochs", "1", "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "dev after epoch 1" in out.stdout
+    assert line in out.stdout
     model = ClauseModel(tmp_path)
-    probs = model.predict([("会员费概不退款。", "")])
-    assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
-
-
-def test_distillation_smoke_run(tmp_path):
-    """A few optimiser steps of the student on a handful of clauses keep the distillation code alive."""
-    out = subprocess.run(
-        [sys.executable, "-m", "analyzer.distill", "--limit", "24", "--max-steps", "2", "--epochs", "1", "--out", str(tmp_path)],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert "student dev after epoch 1" in out.stdout
-    model = ClauseModel(tmp_path)
-    assert model.layers == 6
+    assert model.layers == layers
     probs = model.predict([("会员费概不退款。", "")])
     assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
 
