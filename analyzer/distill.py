@@ -139,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    distill({**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment}, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps,
-            log=lambda s: print(s, flush=True))
+    config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment}
+    distill(config, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
     print(f"distillation took {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 

@@ -1,6 +1,7 @@
-"""The optimised inference path: the distilled 6-layer student, int8 ONNX on ONNX Runtime, tokenised by ``tokenizers`` alone.
+"""The optimised inference path: the distilled 6-layer student in int8 ONNX, on ONNX Runtime.
 
-Neither torch nor transformers is imported here, which keeps cold start and memory small.
+Tokenised by ``tokenizers`` alone: neither torch nor transformers is imported here, which keeps
+cold start and memory small.
 The artifact is built from ``models/`` by ``analyzer.model.onnx_export`` at set-up (or on first
 use, once); predictions match ``ClauseModel`` of the same model folder up to int8 rounding.
 """
