@@ -27,7 +27,8 @@ from analyzer.metrics import choose_thresholds, format_report, multilabel_report
 from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, ClauseModel, encode_batch, save_model
 from analyzer.model.features import model_input
 from analyzer.taxonomy import LABEL_IDS
-from analyzer.train import _batches, _targets, fix_seeds, optimiser_step, predict, run_record, warmup_then_linear_decay
+from analyzer.train import (_batches, _targets, fix_seeds, keep_if_better, optimiser_step, predict, run_record,
+                            warmup_then_linear_decay)
 
 DEFAULTS = {
     "seed": 13,
@@ -103,9 +104,7 @@ def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None
         history.append({"epoch": epoch, "dev_macro_f1": rep["macro_f1"], "dev_micro_f1": rep["micro_f1"],
                         "dev_fair_fpr": rep["fair_fpr"], "seconds": round(time.perf_counter() - t0)})
         log(format_report(rep, f"student dev after epoch {epoch} ({time.perf_counter() - t0:.0f} s, thresholds tuned on dev)"))
-        if rep["macro_f1"] > best["macro_f1"]:
-            best = {"macro_f1": rep["macro_f1"], "epoch": epoch, "thresholds": thr.tolist(), "report": rep,
-                    "state": {k: v.detach().clone() for k, v in student.trainable_state().items()}}
+        best = keep_if_better(best, rep, epoch, thr, student)
         if max_steps is not None and step >= max_steps:
             break
 

@@ -89,6 +89,14 @@ def fix_seeds(seed: int) -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
+def keep_if_better(best: dict, rep: dict, epoch: int, thresholds: np.ndarray, model: ClauseClassifier) -> dict:
+    """The best epoch so far by dev macro-F1 (``rep``), with its thresholds and a copy of its weights."""
+    if rep["macro_f1"] <= best.get("macro_f1", -1.0):
+        return best
+    return {"macro_f1": rep["macro_f1"], "epoch": epoch, "thresholds": thresholds.tolist(), "report": rep,
+            "state": {k: v.detach().clone() for k, v in model.trainable_state().items()}}
+
+
 def run_record(best: dict, history: list[dict], n_train: int, n_dev: int, t0: float) -> dict:
     """What a model's config records of the run that made it, beside the run's settings."""
     return {
@@ -183,9 +191,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
                   "dev_micro_f1": rep["micro_f1"], "dev_fair_fpr": rep["fair_fpr"], "seconds": round(time.perf_counter() - t0)}
         history.append(record)
         log(format_report(rep, f"dev after epoch {epoch} (thresholds tuned on dev; at 0.5: macro-F1 {rep05['macro_f1']:.4f})"))
-        if rep["macro_f1"] > best["macro_f1"]:
-            best = {"macro_f1": rep["macro_f1"], "epoch": epoch, "thresholds": thr.tolist(),
-                    "state": {k: v.detach().clone() for k, v in model.trainable_state().items()}, "report": rep}
+        best = keep_if_better(best, rep, epoch, thr, model)
         if max_steps is not None and step >= max_steps:
             break
 
