@@ -37,21 +37,26 @@ def multilabel_report(gold: np.ndarray, pred: np.ndarray, labels: Sequence[str])
     }
 
 
+THRESHOLD_GRID: tuple[float, ...] = tuple(round(x, 2) for x in np.arange(0.1, 0.96, 0.05))
+
+
+def f1_curve(gold: np.ndarray, probs: np.ndarray, grid: Sequence[float] = THRESHOLD_GRID) -> np.ndarray:
+    """One label's F1 at each threshold of ``grid`` (``gold`` and ``probs`` are that label's column)."""
+    gold = gold.astype(bool)
+    out = []
+    for t in grid:
+        pred = probs >= t
+        out.append(prf(int((gold & pred).sum()), int((~gold & pred).sum()), int((gold & ~pred).sum()))[2])
+    return np.array(out)
+
+
 def choose_thresholds(gold: np.ndarray, probs: np.ndarray, grid: Sequence[float] | None = None) -> np.ndarray:
     """Per-label threshold maximising F1 on the given (dev) data; ties go to the higher threshold."""
-    grid = grid if grid is not None else [round(x, 2) for x in np.arange(0.1, 0.96, 0.05)]
+    grid = THRESHOLD_GRID if grid is None else grid
     out = np.full(gold.shape[1], 0.5)
     for j in range(gold.shape[1]):
-        best = (-1.0, 0.5)
-        for t in grid:
-            pred = probs[:, j] >= t
-            tp = int((gold[:, j].astype(bool) & pred).sum())
-            fp = int((~gold[:, j].astype(bool) & pred).sum())
-            fn = int((gold[:, j].astype(bool) & ~pred).sum())
-            f = prf(tp, fp, fn)[2]
-            if f >= best[0]:
-                best = (f, t)
-        out[j] = best[1]
+        f = f1_curve(gold[:, j], probs[:, j], grid)
+        out[j] = grid[len(f) - 1 - int(np.argmax(f[::-1]))]  # the last of the tied maxima
     return out
 
 

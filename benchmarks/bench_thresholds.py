@@ -21,33 +21,22 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from analyzer.data import load_clauses  # noqa: E402
-from analyzer.metrics import choose_thresholds, multilabel_report, prf  # noqa: E402
+from analyzer.metrics import THRESHOLD_GRID, choose_thresholds, f1_curve, multilabel_report  # noqa: E402
 from analyzer.model import FAST_MODEL_DIR, ClauseModel  # noqa: E402
 from analyzer.model.features import model_input  # noqa: E402
 from analyzer.taxonomy import LABEL_IDS  # noqa: E402
 from analyzer.train import _targets  # noqa: E402
 
-GRID = [round(x, 2) for x in np.arange(0.1, 0.96, 0.05)]
-
-
-def _f1_curve(gold: np.ndarray, probs: np.ndarray) -> np.ndarray:
-    out = []
-    for t in GRID:
-        pred = probs >= t
-        out.append(prf(int((gold & pred).sum()), int((~gold & pred).sum()), int((gold & ~pred).sum()))[2])
-    return np.array(out)
-
-
 def pick(gold: np.ndarray, probs: np.ndarray, method: str) -> np.ndarray:
     if method == "current":
-        return choose_thresholds(gold, probs, GRID)
+        return choose_thresholds(gold, probs)
     thr = []
     for j in range(gold.shape[1]):
-        f = _f1_curve(gold[:, j].astype(bool), probs[:, j])
+        f = f1_curve(gold[:, j], probs[:, j])
         if method == "smoothed":
             f = np.convolve(np.pad(f, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-        ties = [k for k in range(len(GRID)) if f[k] >= f.max() - 1e-12]
-        thr.append(GRID[ties[-1] if method == "smoothed" else ties[len(ties) // 2]])
+        ties = [k for k in range(len(THRESHOLD_GRID)) if f[k] >= f.max() - 1e-12]
+        thr.append(THRESHOLD_GRID[ties[-1] if method == "smoothed" else ties[len(ties) // 2]])
     return np.array(thr)
 
 
