@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment}
     distill(config, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
-    print(f"distillation took {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"distillation took {time.perf_counter() - t0:.0f} s; the student's evidence explainer now belongs to the "
+          "old weights: run `python -m analyzer.fit_explainer` (about 7 minutes)", flush=True)
     return 0
 
 

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable, Sequence
@@ -18,7 +19,15 @@ from typing import Callable, Sequence
 import numpy as np
 
 from analyzer.model import FAST_MODEL_DIR, MODEL_CONFIG, ModelUnavailable, predict_in_batches
+from analyzer.model.explainer import Explainer, State
 from analyzer.model.onnx_export import META_FILE, ONNX_FILE, TOKENIZER_FILE, build, onnx_dir
+
+
+# Last hidden states kept for clauses that come near a threshold, for the explainer; float16 and at
+# most 128 tokens each, so at most ~200 MB, and much less for clauses of usual length.
+STATES_KEPT = 2048
+# kept when some label's probability reaches this fraction of its threshold
+NEAR_THRESHOLD = 0.5
 
 
 class FastClauseModel:
@@ -70,8 +79,12 @@ class FastClauseModel:
         self.session = ort.InferenceSession(str(path / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
         self._lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        # word evidence from the scoring pass's hidden states, if an explainer was trained for these weights
+        self.explainer = Explainer.load(model_dir, meta["weights_sha256"])
+        self._states: OrderedDict[tuple[str, str], State] = OrderedDict()
+        self._states_lock = threading.Lock()
 
-    def _encode(self, pairs: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray]:
+    def _encode(self, pairs: Sequence[tuple[str, str]]) -> tuple[np.ndarray, np.ndarray, list]:
         encs = self.tokenizer.encode_batch([(a, b) for a, b in pairs])
         width = max(len(e.ids) for e in encs)
         ids = np.full((len(encs), width), self._pad, dtype=np.int64)
@@ -79,7 +92,18 @@ class FastClauseModel:
         for i, e in enumerate(encs):
             ids[i, : len(e.ids)] = e.ids
             mask[i, : len(e.ids)] = 1
-        return ids, mask
+        return ids, mask, encs
+
+    def states(self, pairs: Sequence[tuple[str, str]]) -> list[State]:
+        """The last hidden states of each pair's scoring run: kept from it if near a threshold, else run again."""
+        with self._states_lock:
+            found = {p: self._states[p] for p in pairs if p in self._states}
+        missing = [p for p in dict.fromkeys(pairs) if p not in found]
+        if missing:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="clause-model")
+            found.update(zip(missing, self._pool.map(lambda p: self._run_state(p)[1], missing)))
+        return [found[p] for p in pairs]
 
     def predict(
         self, pairs: Sequence[tuple[str, str]], batch_size: int = 1, progress: Callable[[float], None] | None = None
@@ -103,6 +127,29 @@ class FastClauseModel:
         return np.stack(list(self._pool.map(lambda p: self._run([p])[0], batch)))
 
     def _run(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
-        ids, mask = self._encode(batch)
+        if len(batch) == 1:
+            probs, state = self._run_state(batch[0])
+            if np.any(probs >= NEAR_THRESHOLD * self.thresholds):
+                self._keep_state(batch[0], state)
+            return probs[None, :]
+        ids, mask, _ = self._encode(batch)
         logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def _run_state(self, pair: tuple[str, str]) -> tuple[np.ndarray, State]:
+        ids, mask, encs = self._encode([pair])
+        logits, hidden = self.session.run(["logits", "hidden"], {"input_ids": ids, "attention_mask": mask})
+        state = State(hidden[0].astype(np.float16), tuple(encs[0].offsets), tuple(encs[0].sequence_ids))
+        return 1.0 / (1.0 + np.exp(-logits[0])), state
+
+    def clear_states(self) -> None:
+        """Forget the kept hidden states (benchmarks: every run as for a text never seen)."""
+        with self._states_lock:
+            self._states.clear()
+
+    def _keep_state(self, pair: tuple[str, str], state: State) -> None:
+        with self._states_lock:
+            self._states[pair] = state
+            self._states.move_to_end(pair)
+            while len(self._states) > STATES_KEPT:
+                self._states.popitem(last=False)
