@@ -130,7 +130,7 @@ _worker_analyzer = None
 _worker_keep = False
 
 
-def _init_worker(engine: str, threshold: float | None, threads: int, keep: bool, explain: bool) -> None:
+def _init_worker(engine: str, threshold: float | None, threads: int, keep: bool, explain: bool | str) -> None:
     global _worker_analyzer, _worker_keep
     _worker_keep = keep
     from analyzer.engine import Analyzer
@@ -144,7 +144,7 @@ def _work(paths: list[str]) -> list[tuple[dict[str, Any], Any]]:
 
 def audit_local(
     paths: Sequence[str], *, engine: str, threshold: float | None, jobs: int = 1, keep_reports: bool = False,
-    explain: bool = True, on_progress=None,
+    explain: bool | str = True, on_progress=None,
 ) -> Iterable[tuple[dict[str, Any], Any]]:
     """Yield (record, report or None) for every path, in order, with ``jobs`` processes."""
     if jobs <= 1:

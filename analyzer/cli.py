@@ -135,7 +135,10 @@ def audit(argv: list[str]) -> int:
     ap.add_argument("--resume", action="store_true", help="skip inputs already recorded (by sha256) in the JSONL output")
     ap.add_argument("--quiet", action="store_true", help="no progress bar and no summary on stderr")
     ap.add_argument("--no-explain", action="store_true",
-                    help="skip the word-level evidence of model-only findings (several times faster)")
+                    help="skip the word-level evidence of model-only findings")
+    ap.add_argument("--occlusion", action="store_true",
+                    help="measure the word-level evidence by deleting words and scoring again, instead of the "
+                         "model's explainer (about eleven model runs per finding; see benchmarks/bench_evidence.py)")
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:
@@ -177,7 +180,7 @@ def audit(argv: list[str]) -> int:
         todo.append(p)
 
     keep = args.format in ("html", "md")
-    explain = not args.no_explain
+    explain = False if args.no_explain else "occlusion" if args.occlusion else True
     reports: dict[str, Any] = {}
     progress = _Progress(sys.stderr.isatty() and not args.quiet)
     try:

@@ -20,7 +20,7 @@ from analyzer.batch import CHUNK
 class _Auditor:
     """A Ray Data callable class: one Analyzer per actor, loaded once."""
 
-    def __init__(self, engine: str, threshold: float | None, keep: bool, explain: bool) -> None:
+    def __init__(self, engine: str, threshold: float | None, keep: bool, explain: bool | str) -> None:
         from analyzer.engine import Analyzer
 
         self.analyzer = Analyzer(engine=engine, threshold=threshold, explain=explain, threads=1)
@@ -45,7 +45,7 @@ def audit_ray(
     jobs: int = 2,
     address: str | None = None,
     keep_reports: bool = False,
-    explain: bool = True,
+    explain: bool | str = True,
     on_progress=None,
 ) -> Iterable[tuple[dict[str, Any], Any]]:
     try:

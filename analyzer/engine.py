@@ -44,7 +44,10 @@ class Analyzer:
     ``engine``: ``"model"`` (the fine-tuned classifier, default) or ``"rules"`` (the explainable
     rule layer alone). ``threshold``: one score every label needs to be flagged; by default the
     model uses its per-label thresholds chosen on dev, the rules 0.5. ``labels``: only report
-    these label ids. ``explain``: find the words behind model-only findings (occlusion).
+    these label ids. ``explain``: find the words behind model-only findings: ``True`` (default) asks
+    the model's explainer, which predicts them from the scoring pass at no extra model runs, or
+    occlusion where the model has no explainer (the fp32 12-layer path); ``"occlusion"`` always
+    measures them by deleting words and scoring again (about eleven runs a finding); ``False``: none.
     ``backend``: ``"onnx"`` (the optimised default: the 6-layer student distilled from the fine-tuned
     model, int8 on ONNX Runtime) or ``"torch"`` (the fine-tuned 12-layer model in plain fp32 PyTorch).
     ``model_dir``: another model folder for either backend.
@@ -64,7 +67,7 @@ class Analyzer:
         labels: Iterable[str] | None = None,
         allow_list: Iterable[str] = (),
         max_chars: int = MAX_CHARS,
-        explain: bool = True,
+        explain: bool | str = True,
         model_dir: str | None = None,
         backend: str = "onnx",
         cache_size: int | None = None,
@@ -81,7 +84,7 @@ class Analyzer:
         self.labels = wanted
         self.allow_list = tuple(normalize(p).text for p in allow_list if p and p.strip())
         self.max_chars = max_chars
-        self.explain = explain
+        self.explain = _check_explain(explain)
         self.rules = RuleSet.load()
         self.model = None
         self.cache = ScoreCache(_cache_size() if cache_size is None else cache_size)
@@ -109,7 +112,7 @@ class Analyzer:
         *,
         threshold: float | None = None,
         progress: Callable[[float], None] | None = None,
-        explain: bool | None = None,
+        explain: bool | str | None = None,
     ) -> Report:
         """Segment ``text``, score every clause, and return the report.
 
@@ -123,7 +126,7 @@ class Analyzer:
         # Lone surrogates (from broken decoders) cannot be written out as UTF-8; replacing them
         # one for one keeps every offset valid.
         text = _SURROGATE.sub("\ufffd", text)
-        explain = self.explain if explain is None else explain
+        explain = self.explain if explain is None else _check_explain(explain)
         report = self._report(text, self._score_many([text], progress)[0], thr, explain)
         if progress:
             progress(1.0)
@@ -183,7 +186,7 @@ class Analyzer:
             return {lab: float(t) for lab, t in zip(self.model.labels, self.model.thresholds)}
         return {lab: DEFAULT_THRESHOLD for lab in LABEL_IDS}
 
-    def _report(self, text: str, scored: list[_Scored], thr: float | None, explain: bool) -> Report:
+    def _report(self, text: str, scored: list[_Scored], thr: float | None, explain: bool | str) -> Report:
         cut = self._thresholds(thr)
         report = Report(text_length=len(text), engine=self.engine, threshold=thr, thresholds=cut, text=text)
         table = labels()
@@ -201,19 +204,36 @@ class Analyzer:
             )
             if flagged:
                 flagged_of[i] = flagged
-        words = self._explain_all(scored, flagged_of) if explain else {}
+        words = self._explain_all(scored, flagged_of, explain) if explain else {}
         for i, flagged in flagged_of.items():
             report.findings.append(self._finding(i, scored[i], flagged, table, words))
         return report
 
-    def _explain_all(self, scored: list[_Scored], flagged_of: dict[int, list[str]]) -> dict:
-        """Occlusion evidence for every (clause, label) the model flagged without a rule cue, batched."""
+    def _explain_all(self, scored: list[_Scored], flagged_of: dict[int, list[str]], how: bool | str) -> dict:
+        """Word evidence for every (clause, label) the model flagged without a rule cue.
+
+        From the model's explainer (no extra model runs) where it has one and ``how`` does not ask for
+        occlusion; else by occlusion, batched over the document.
+        """
         if self.model is None:
             return {}
         todo = [(i, lab) for i, labs in flagged_of.items() for lab in labs
                 if not any(h.rule.label == lab for h in scored[i].hits)]
         if not todo:
             return {}
+        explainer = getattr(self.model, "explainer", None)
+        if explainer is not None and how != "occlusion":
+            labels_of: dict[int, list[str]] = {}
+            for i, lab in todo:
+                labels_of.setdefault(i, []).append(lab)
+            order = list(labels_of)
+            states = self.model.states([model_input(scored[i].clause.text, scored[i].clause.heading) for i in order])
+            out = {}
+            for i, state in zip(order, states):
+                spans = explainer.explain(scored[i].clause.text, state,
+                                          [self.model.labels.index(lab) for lab in labels_of[i]], scored[i].offsets)
+                out.update({(i, lab): sp for lab, sp in zip(labels_of[i], spans)})
+            return out
         from analyzer.explain import occlusion_many
 
         items = [(scored[i].clause.text, scored[i].clause.heading, self.model.labels.index(lab)) for i, lab in todo]
@@ -265,6 +285,12 @@ def _cache_size() -> int:
         return int(raw) if raw else DEFAULT_CACHE_SIZE
     except ValueError:
         raise ValueError(f"TOS_SCORE_CACHE must be a whole number of clauses (0 turns the cache off), got {raw!r}") from None
+
+
+def _check_explain(explain: object) -> bool | str:
+    if explain is True or explain is False or explain == "occlusion":
+        return explain  # type: ignore[return-value]
+    raise ValueError(f"explain must be True, False or 'occlusion', got {explain!r}")
 
 
 def _check_threshold(threshold: float) -> float:
