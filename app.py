@@ -112,23 +112,27 @@ def main() -> None:
         return
     title = f"分析结果：{source}"
     notice, result = st.empty(), st.empty()
-    # Word evidence costs several times the scoring: the findings are shown as soon as they are
-    # scored, then shown again with the words behind them (the second pass reuses the scores).
-    # A text already explained (by any session: the cache is the server's) goes straight to its full report.
+    # With its explainer the model's word evidence comes with the scores. Without one (occlusion, several times
+    # the scoring) the findings are shown as soon as they are scored, then again with the words behind them
+    # (the second pass reuses the scores). A text already explained (by any session: the cache is the
+    # server's) goes straight to its full report.
     key = (hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), engine, threshold)
     explained = explained_texts()
+    model = get_analyzer(engine).model
+    # long agreements show progress instead of a frozen page
+    bar = st.progress(0.0, text="正在分析……") if len(text) > 3000 and engine == "model" and key not in explained else None
+    progress = (lambda x: bar.progress(min(1.0, x), text=f"正在分析……{x:.0%}")) if bar else None
     scoring = 0.0
-    if engine == "model" and key not in explained:
-        # long agreements show progress instead of a frozen page
-        bar = st.progress(0.0, text="正在分析……") if len(text) > 3000 else None
-        quick, scoring = cached_analysis(
-            text, engine, threshold, False, _progress=(lambda x: bar.progress(min(1.0, x), text=f"正在分析……{x:.0%}")) if bar else None
-        )
+    if model is not None and getattr(model, "explainer", None) is None and key not in explained:
+        quick, scoring = cached_analysis(text, engine, threshold, False, _progress=progress)
+        progress = None
         if bar is not None:
             bar.empty()
         notice.html('<div class="tos-pending" style="color:#555;padding:4px 0">评分完成，正在定位模型判断所依据的词语……</div>')
         result.html(render_html(quick.filtered(chosen), title=title, standalone=False, show_fair=show_fair, seconds=scoring))
-    report, seconds = cached_analysis(text, engine, threshold, True)
+    report, seconds = cached_analysis(text, engine, threshold, True, _progress=progress)
+    if bar is not None:
+        bar.empty()
     seconds += scoring  # the evidence pass found the scores cached: the user waited for both
     explained.add(key)
     view = report.filtered(chosen)

@@ -41,16 +41,55 @@ def test_paste_then_analyse(at):
     assert "《合同行政监督管理办法》第八条（七）" in page
 
 
-def test_findings_come_first_then_the_words_behind_them(at):
+def test_model_only_finding_shows_the_words_behind_it(at, monkeypatch):
     # no rule cue matches the first clause: its evidence can only come from the model
+    import streamlit as st
+
+    from analyzer.engine import Analyzer
+
+    st.cache_data.clear()  # analysed afresh, not served from an earlier test's cache
+    calls, analyze = [], Analyzer.analyze
+    monkeypatch.setattr(Analyzer, "analyze", lambda self, text, **kw: calls.append(kw.get("explain")) or analyze(self, text, **kw))
     at.text_area(key="pasted").input("运营方认为你的账号存在异常的，可以先行冻结全部功能，冻结期间会员天数照常扣减。")
     at.button(key="analyze_paste").click().run()
+    assert calls == [True]  # the explainer's evidence comes with the scores: one pass
     page = _html(at)
     assert "tos-pending" not in page  # the notice of the first render is gone once the evidence is in
     assert page.count("<mark") == 1 and 'class="tos-cue"' in page
     # the same text again, with other settings on the page: straight to the full report
     at.sidebar.toggle[0].set_value(False).run()
     assert "tos-pending" not in _html(at) and 'class="tos-cue"' in _html(at)
+
+
+def test_without_an_explainer_findings_come_first_then_the_words_behind_them(monkeypatch):
+    """A model with no explainer pays occlusion: the page scores first, then explains (the second pass)."""
+    import streamlit as st
+
+    from analyzer.engine import Analyzer
+    from analyzer.model.explainer import Explainer
+
+    monkeypatch.setattr(Explainer, "load", classmethod(lambda cls, *a, **k: None))
+    calls, analyze = [], Analyzer.analyze
+
+    def spy(self, text, **kw):
+        calls.append(kw.get("explain"))
+        return analyze(self, text, **kw)
+
+    monkeypatch.setattr(Analyzer, "analyze", spy)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        app = AppTest.from_file(APP, default_timeout=120)
+        app.run()
+        app.text_area(key="pasted").input("运营方认为你的账号存在异常的，可以先行冻结全部功能，冻结期间会员天数照常扣减。")
+        app.button(key="analyze_paste").click().run()
+        assert not app.exception
+        page = _html(app)
+        assert "tos-pending" not in page and page.count("<mark") == 1 and 'class="tos-cue"' in page
+        assert [c for c in calls if c is not None] == [False, True]  # scores first, then the evidence
+    finally:
+        st.cache_resource.clear()  # the next tests get an analyzer with its explainer again
+        st.cache_data.clear()
 
 
 def test_empty_input_shows_a_message(at):
