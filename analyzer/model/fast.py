@@ -100,9 +100,7 @@ class FastClauseModel:
             found = {p: self._states[p] for p in pairs if p in self._states}
         missing = [p for p in dict.fromkeys(pairs) if p not in found]
         if missing:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="clause-model")
-            found.update(zip(missing, self._pool.map(lambda p: self._run_state(p)[1], missing)))
+            found.update(zip(missing, self._threads().map(lambda p: self._run_state(p)[1], missing)))
         return [found[p] for p in pairs]
 
     def predict(
@@ -122,9 +120,13 @@ class FastClauseModel:
 
     def _run_each(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
         """Every pair in a run of its own, ``workers`` runs at a time."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="clause-model")
-        return np.stack(list(self._pool.map(lambda p: self._run([p])[0], batch)))
+        return np.stack(list(self._threads().map(lambda p: self._run([p])[0], batch)))
+
+    def _threads(self) -> ThreadPoolExecutor:
+        with self._states_lock:  # states() runs outside the scoring lock
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="clause-model")
+        return self._pool
 
     def _run(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
         if len(batch) == 1:
