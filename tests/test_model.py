@@ -97,6 +97,19 @@ def test_explain_per_call_shows_findings_first_and_reuses_the_scores_for_evidenc
     assert any(e.source == "model" for f in Analyzer(explain=False).analyze(text, explain=True).findings for e in f.evidence)
 
 
+@pytest.mark.parametrize("text", [
+    "㈠" + MODEL_ONLY,  # NFKC makes one character three: the model's offsets must be mapped back
+    "運營方認為你的賬號存在異常的，可以先行凍結全部功能，凍結期間會員天數照常扣減。",  # read as Simplified
+    "说明：" + "本服务的各项内容以页面展示为准，" * 30 + MODEL_ONLY,  # past the model's 128 tokens
+])
+def test_explainer_evidence_points_into_the_text_as_written(text):
+    report = Analyzer().analyze(text)
+    model_ev = [(f, e) for f in report.findings for e in f.evidence if e.source == "model"]
+    assert model_ev
+    for f, e in model_ev:
+        assert text[e.start : e.end] == e.cue and f.start <= e.start < e.end <= f.end and e.cue.strip()
+
+
 def test_explainer_belongs_to_the_committed_student():
     """A re-distilled student must be followed by a new explainer, or its evidence would be another model's."""
     from analyzer.model.explainer import EXPLAINER_CONFIG
