@@ -100,7 +100,7 @@ class FastClauseModel:
             found = {p: self._states[p] for p in pairs if p in self._states}
         missing = [p for p in dict.fromkeys(pairs) if p not in found]
         if missing:
-            found.update(zip(missing, self._threads().map(lambda p: self._run_state(p)[1], missing)))
+            found.update(zip(missing, self._threads().map(self._run_state, missing)))
         return [found[p] for p in pairs]
 
     def predict(
@@ -129,20 +129,20 @@ class FastClauseModel:
         return self._pool
 
     def _run(self, batch: Sequence[tuple[str, str]]) -> np.ndarray:
-        if len(batch) == 1:
-            probs, state = self._run_state(batch[0])
-            if np.any(probs >= NEAR_THRESHOLD * self.thresholds):
-                self._keep_state(batch[0], state)
-            return probs[None, :]
-        ids, mask, _ = self._encode(batch)
-        logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
-        return 1.0 / (1.0 + np.exp(-logits))
-
-    def _run_state(self, pair: tuple[str, str]) -> tuple[np.ndarray, State]:
-        ids, mask, encs = self._encode([pair])
+        ids, mask, encs = self._encode(batch)
+        if len(batch) > 1:
+            logits = self.session.run(["logits"], {"input_ids": ids, "attention_mask": mask})[0]
+            return 1.0 / (1.0 + np.exp(-logits))
         logits, hidden = self.session.run(["logits", "hidden"], {"input_ids": ids, "attention_mask": mask})
-        state = State(hidden[0].astype(np.float16), tuple(encs[0].offsets), tuple(encs[0].sequence_ids))
-        return 1.0 / (1.0 + np.exp(-logits[0])), state
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        if np.any(probs[0] >= NEAR_THRESHOLD * self.thresholds):
+            self._keep_state(batch[0], _state(hidden[0], encs[0]))
+        return probs
+
+    def _run_state(self, pair: tuple[str, str]) -> State:
+        ids, mask, encs = self._encode([pair])
+        hidden = self.session.run(["hidden"], {"input_ids": ids, "attention_mask": mask})[0]
+        return _state(hidden[0], encs[0])
 
     def clear_states(self) -> None:
         """Forget the kept hidden states (benchmarks: every run as for a text never seen)."""
@@ -155,3 +155,7 @@ class FastClauseModel:
             self._states.move_to_end(pair)
             while len(self._states) > STATES_KEPT:
                 self._states.popitem(last=False)
+
+
+def _state(hidden: np.ndarray, enc) -> State:
+    return State(hidden.astype(np.float16), tuple(enc.offsets), tuple(enc.sequence_ids))
