@@ -185,3 +185,21 @@ def test_ray_engine_writes_the_same_jsonl_as_the_local_engine(corpus, tmp_path):
     assert outs["ray"] == outs["local"]
     recs = [json.loads(x) for x in outs["ray"].decode("utf-8").splitlines()]
     assert len(recs) == 12 and sum(1 for r in recs if r["error"]) == 5
+
+
+def test_word_evidence_by_the_explainer_by_occlusion_or_none(tmp_path, capsys):
+    """--occlusion and --no-explain reach the worker: the same findings, evidence measured, or none."""
+    d = tmp_path / "terms"
+    d.mkdir()
+    text = "运营方认为你的账号存在异常的，可以先行冻结全部功能，冻结期间会员天数照常扣减。"
+    (d / "a.txt").write_text(text, encoding="utf-8")
+    evidence = {}
+    for flag in ("", "--occlusion", "--no-explain"):
+        out = tmp_path / f"out{flag}.jsonl"
+        assert main([str(d), "--quiet", "-o", str(out), *([flag] if flag else [])]) in (0, 1)
+        (rec,) = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        evidence[flag] = [[e["cue"] for e in f["evidence"] if e["source"] == "model"] for f in rec["findings"]]
+    for flag, how in (("", True), ("--occlusion", "occlusion")):
+        api = [[e.cue for e in f.evidence if e.source == "model"] for f in Analyzer(explain=how).analyze(text).findings]
+        assert evidence[flag] == api and api and all(api)
+    assert evidence["--no-explain"] == [[]]
