@@ -44,6 +44,9 @@ DEFAULTS = {
     "teacher_weight": 0.5,
     # the teacher recipe's training-time variation (numbering, names, spacing) of train clauses
     "augment": True,
+    # hard negatives (fair clauses written to look unfair) learn from gold alone: the teacher's
+    # confident mistakes on them would otherwise become the student's
+    "gold_for_hard_negatives": False,
 }
 
 
@@ -70,7 +73,11 @@ def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None
     y_train, y_dev = _targets(train_c), _targets(dev_c)
     t0 = time.perf_counter()
     w = config["teacher_weight"]
-    soft = torch.from_numpy((1 - w) * y_train + w * teacher.predict(train_pairs, batch_size=64))
+    soft = (1 - w) * y_train + w * teacher.predict(train_pairs, batch_size=64)
+    if config.get("gold_for_hard_negatives"):
+        hard = [i for i, c in enumerate(train_c) if c.get("hard_negative")]
+        soft[hard] = y_train[hard]
+    soft = torch.from_numpy(soft)
 
     student = cut(teacher.net, config["keep_layers"])
     student.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -133,12 +140,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--gold-for-hard-negatives", action="store_true",
+                    help="train hard-negative clauses towards gold alone, without the teacher's probabilities")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment}
+    config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment,
+              "gold_for_hard_negatives": args.gold_for_hard_negatives or DEFAULTS["gold_for_hard_negatives"]}
     distill(config, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
     print(f"distillation took {time.perf_counter() - t0:.0f} s; the student's evidence explainer now belongs to the "
           "old weights: run `python -m analyzer.fit_explainer` (about 7 minutes)", flush=True)
