@@ -80,7 +80,7 @@ def gelu(x: np.ndarray) -> np.ndarray:
 
 
 class Explainer:
-    """Predicted fall of each label's probability when a span is deleted; see the module's docstring."""
+    """Predicted fall of each label's logit when a span is deleted; see the module's docstring."""
 
     def __init__(self, tensors: dict[str, np.ndarray], config: dict) -> None:
         self.config = config
@@ -102,14 +102,14 @@ class Explainer:
         return cls(load_file(str(w_path)), config)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """(spans, n_labels) predicted drops for feature rows ``x``."""
+        """(spans, n_labels) predicted falls of each label's logit for feature rows ``x``."""
         h = gelu(((x - self.mean) / self.scale) @ self.w1.T + self.b1)
         return h @ self.w2.T + self.b2
 
     def explain(
         self, text: str, state: State, labels: Sequence[int], norm: Normalized | None = None
     ) -> list[list[tuple[int, int, float]]]:
-        """For each label index: [(start, end, predicted drop)] of its evidence in ``text``, or [] if none.
+        """For each label index: [(start, end, predicted fall of the logit)] of its evidence in ``text``, or [] if none.
 
         ``norm``: ``normalize(text)``, if the caller has it already.
         """
