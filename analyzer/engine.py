@@ -36,6 +36,7 @@ class _Scored:
     scores: dict[str, float]
     hits: list[RuleHit]
     offsets: "object"  # Normalized of the clause text, to map rule matches back
+    pair: tuple[str, str] | None = None  # what the model read (``model_input``), kept for the explainer
 
 
 class Analyzer:
@@ -168,12 +169,14 @@ class Analyzer:
                 if self.model is None:
                     for h in hits:
                         scores[h.rule.label] = max(scores.get(h.rule.label, 0.0), h.rule.score)
+                    pair = None
                 else:
                     todo.append((d, len(out)))
-                out.append(_Scored(clause, scores, hits, norm))
+                    pair = model_input(clause.text, clause.heading)
+                out.append(_Scored(clause, scores, hits, norm, pair))
             docs.append(out)
         if self.model is not None and todo:
-            pairs = [model_input(docs[d][i].clause.text, docs[d][i].clause.heading) for d, i in todo]
+            pairs = [docs[d][i].pair for d, i in todo]
             probs = self.cache.predict(self.model, pairs, progress)
             for (d, i), row in zip(todo, probs):
                 docs[d][i].scores.update({lab: float(p) for lab, p in zip(self.model.labels, row)})
@@ -227,7 +230,7 @@ class Analyzer:
             for i, lab in todo:
                 labels_of.setdefault(i, []).append(lab)
             order = list(labels_of)
-            states = self.model.states([model_input(scored[i].clause.text, scored[i].clause.heading) for i in order])
+            states = self.model.states([scored[i].pair for i in order])
             out = {}
             for i, state in zip(order, states):
                 spans = explainer.explain(scored[i].clause.text, state,
