@@ -123,7 +123,8 @@ def format_side_by_side(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m analyzer.evaluate", description=__doc__)
-    ap.add_argument("--split", choices=["dev", "test"], default="test")
+    ap.add_argument("--split", choices=["dev", "test", "check"], default="test",
+                    help="dev, test, or the independent check set of datasets/check/ (default: test)")
     ap.add_argument("--no-documents", action="store_true", help="skip the document-level evaluation")
     ap.add_argument("--backend", choices=["onnx", "torch"], default="onnx",
                     help="the optimised path analyze() uses (default: the 6-layer student, int8) or the "

@@ -99,3 +99,21 @@ def test_raw_format_errors_are_reported_with_lines():
         parse(good.replace("games", "casino"))
     with pytest.raises(RawFormatError, match="front-matter"):
         parse("no front matter")
+
+
+def test_check_set_is_separate_from_the_corpus_and_guarded_against_leakage(tmp_path):
+    check_docs = load_agreements("check")
+    assert len(check_docs) >= 14 and {d["split"] for d in check_docs} == {"check"}
+    assert {d["sector"] for d in check_docs} == set(SECTORS)
+    corpus_ids = {d["id"] for d in load_agreements()}
+    assert not corpus_ids & {d["id"] for d in check_docs}
+    # a corpus clause copied into a check agreement is caught by `python -m analyzer.data check`
+    import shutil
+
+    root = tmp_path / "datasets"
+    shutil.copytree(datasets_dir(), root, ignore=shutil.ignore_patterns("pending", "review"))
+    train_clause = next(c for c in load_clauses("train") if len(c["text"]) > 30)
+    target = root / "check" / "games" / "games-c01.txt"
+    target.write_text(target.read_text(encoding="utf-8") + train_clause["text"] + "\n", encoding="utf-8")
+    errors = check(root)
+    assert any(e.startswith("check/train near-duplicate") and "games-c01" in e for e in errors), errors

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["SPLITS", "build", "clauses_of", "datasets_dir", "load_agreements", "load_clauses"]
+__all__ = ["CHECK", "SPLITS", "build", "clauses_of", "datasets_dir", "load_agreements", "load_clauses"]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from analyzer.data.corpus import SPLITS, _read_jsonl, build_records, clauses_of, datasets_dir
+from analyzer.data.corpus import CHECK, SPLITS, _read_jsonl, build_records, check_records, clauses_of, datasets_dir
 from analyzer.data.raw import LABEL_IDS, REQUIRED_META, SCRIPTS, SECTORS
 from analyzer.segment import _marker
 
@@ -105,6 +105,22 @@ def check(root: Path | None = None) -> list[str]:
                 errors.append(f"{rid}: span at {s['start']} is both hard negative and labelled")
         errors += _segmenter_agreement(r)
     errors += _leakage(records)
+    errors += _check_set(root, records)
+    return errors
+
+
+def _check_set(root: Path, records: list[dict[str, Any]]) -> list[str]:
+    """The check set must parse, use known sectors, and share no near-duplicate clause with the corpus."""
+    try:
+        check = check_records(root)
+    except ValueError as e:
+        return [str(e)]
+    errors = [f"check/{r['id']}: unknown sector {r['sector']!r}" for r in check if r["sector"] not in SECTORS]
+    ids = {r["id"] for r in records}
+    errors += [f"check/{r['id']}: id also used in the corpus" for r in check if r["id"] in ids]
+    corpus = [c for r in records for c in clauses_of(r)]
+    for q, p, sim in near_duplicates([c for r in check for c in clauses_of(r)], corpus):
+        errors.append(f"{CHECK}/{p['split']} near-duplicate ({sim}): {q['doc_id']} {q['text'][:40]!r} ~ {p['doc_id']} {p['text'][:40]!r}")
     return errors
 
 

@@ -17,6 +17,9 @@ from typing import Any, Iterator
 from analyzer.data.raw import SECTORS, parse_file
 
 SPLITS = ("train", "dev", "test")
+# Agreements written by other hands than the corpus, after the models were trained, to measure how the model
+# generalises: never trained on, never used to pick a threshold or an epoch. Kept out of agreements.jsonl.
+CHECK = "check"
 SHARES = {"train": 0.70, "dev": 0.15, "test": 0.15}
 
 
@@ -29,6 +32,12 @@ def datasets_dir() -> Path:
 def raw_files(root: Path | None = None) -> list[Path]:
     root = root or datasets_dir()
     return sorted((root / "agreements").glob("*/*.txt"))
+
+
+def check_records(root: Path | None = None) -> list[dict[str, Any]]:
+    """The check set (``datasets/check/<sector>/*.txt``) as records of split ``check``, compiled on the fly."""
+    root = root or datasets_dir()
+    return [_record(parse_file(p), CHECK) for p in sorted((root / CHECK).glob("*/*.txt"))]
 
 
 def _order(doc_id: str) -> str:
@@ -119,9 +128,14 @@ def _all_agreements(path: str) -> tuple[dict[str, Any], ...]:
 
 
 def load_agreements(split: str | None = None) -> list[dict[str, Any]]:
-    """Whole agreements (``id, sector, title, doc_type, script, split, text, spans``) of one split or all."""
+    """Whole agreements (``id, sector, title, doc_type, script, split, text, spans``) of one split or all.
+
+    ``split="check"`` gives the independent check set instead; it is never part of "all".
+    """
+    if split == CHECK:
+        return check_records()
     if split is not None and split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        raise ValueError(f"split must be one of {(*SPLITS, CHECK)}, got {split!r}")
     path = datasets_dir() / "agreements.jsonl"
     if not path.exists():
         raise FileNotFoundError(f"{path} is missing; run `python -m analyzer.data build`")
