@@ -12,7 +12,6 @@ from. The test split is never read here.
 from __future__ import annotations
 
 import argparse
-import copy
 import hashlib
 import random
 import sys
@@ -26,6 +25,7 @@ from analyzer.data import load_clauses
 from analyzer.metrics import choose_thresholds, format_report, multilabel_report
 from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, ClauseModel, encode_batch, save_model
 from analyzer.model.features import model_input
+from analyzer.model.network import cut
 from analyzer.taxonomy import LABEL_IDS
 from analyzer.train import (_batches, _targets, fix_seeds, keep_if_better, optimiser_step, predict, run_record,
                             warmup_then_linear_decay)
@@ -48,14 +48,6 @@ DEFAULTS = {
     # confident mistakes on them would otherwise become the student's
     "gold_for_hard_negatives": False,
 }
-
-
-def cut(net: torch.nn.Module, keep: list[int]) -> torch.nn.Module:
-    """A copy of ``net`` whose encoder keeps only the layers ``keep`` (renumbered from 0)."""
-    student = copy.deepcopy(net)
-    student.encoder.encoder.layer = torch.nn.ModuleList([student.encoder.encoder.layer[i] for i in keep])
-    student.encoder.config.num_hidden_layers = len(keep)
-    return student
 
 
 def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None = None,

@@ -1,5 +1,7 @@
 """Train the evidence explainer of the optimised model: ``python -m analyzer.fit_explainer``.
 
+``python -m analyzer.train`` runs it after fine-tuning; on its own it refits the explainer of a model folder.
+
 The targets are the model's own occlusion: for every training clause that comes near a label
 (probability >= ``FLOOR``) or carries it in gold, each run of 1-3 jieba words is deleted and the
 clause scored again, alone, on the int8 path that ``analyze()`` runs; the fall of each label's
@@ -115,6 +117,47 @@ def pick_quality(recs: list[dict], predict, thresholds: np.ndarray) -> dict:
             "mean_chars": round(float(np.mean(chars)), 2) if chars else None}
 
 
+def fit_explainer(model_dir: Path, out: Path | None = None, *, limit: int | None = None,
+                  epochs: int = RECIPE["epochs"], log=print) -> dict:
+    """Fit the explainer of the weights in ``model_dir`` and write it to ``out`` (default: beside them)."""
+    from safetensors.numpy import load_file, save_file
+
+    from analyzer.model.explainer import Explainer
+    from analyzer.model.fast import FastClauseModel
+
+    t0 = time.perf_counter()
+    model_dir = Path(model_dir)
+    model = FastClauseModel(model_dir)
+    head_weight = load_file(str(model_dir / MODEL_WEIGHTS))["head.weight"].astype(np.float32)
+    recipe = dict(RECIPE, epochs=epochs)
+    data = {}
+    for split in ("train", "dev"):
+        clauses = load_clauses(split)[:limit]
+        data[split] = occlusion_targets(model, clauses, head_weight)
+        rows = sum(len(r["spans"]) for r in data[split])
+        log(f"{split}: {len(data[split])} clauses near a label, {rows} spans deleted and scored "
+            f"({time.perf_counter() - t0:.0f} s)")
+    tensors = fit(data["train"], len(model.labels), recipe)
+    tensors["head_weight"] = head_weight
+    sha = file_sha256(model_dir / MODEL_WEIGHTS)
+    explainer = Explainer(tensors, {})
+    figures = {split: pick_quality(recs, explainer.predict, model.thresholds) for split, recs in data.items()}
+    for split, f in figures.items():
+        log(f"{split}: on {f['pairs']} flagged (clause, label) pairs, deleting the explainer's span lowers the "
+            f"score by {f['mean_drop']} on average (the best span of 1-{MAX_WORDS} words: {f['best_span_drop']}); "
+            f"{f['mean_chars']} characters")
+    config = {"model_weights_sha256": sha, "recipe": recipe, "features": "mean hidden of the span's tokens, clause mean, "
+              "their product, per-label logit share, token share, words, characters",
+              "train_clauses": len(data["train"]), "train_spans": sum(len(r["spans"]) for r in data["train"]),
+              "figures": figures, "seconds": round(time.perf_counter() - t0, 1)}
+    out = Path(out) if out else model_dir
+    out.mkdir(parents=True, exist_ok=True)
+    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(out / EXPLAINER_WEIGHTS))
+    (out / EXPLAINER_CONFIG).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    log(f"explainer written to {out} ({config['seconds']} s)")
+    return config
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model-dir", default=str(FAST_MODEL_DIR), help="the model to explain (default: the optimised path's)")
@@ -122,41 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=None, help="only the first N clauses of each split (smoke runs)")
     ap.add_argument("--epochs", type=int, default=RECIPE["epochs"])
     args = ap.parse_args(argv)
-    from safetensors.numpy import load_file, save_file
-
-    from analyzer.model.explainer import Explainer
-    from analyzer.model.fast import FastClauseModel
-
-    t0 = time.perf_counter()
-    model_dir = Path(args.model_dir)
-    model = FastClauseModel(model_dir)
-    head_weight = load_file(str(model_dir / MODEL_WEIGHTS))["head.weight"].astype(np.float32)
-    recipe = dict(RECIPE, epochs=args.epochs)
-    data = {}
-    for split in ("train", "dev"):
-        clauses = load_clauses(split)[: args.limit]
-        data[split] = occlusion_targets(model, clauses, head_weight)
-        rows = sum(len(r["spans"]) for r in data[split])
-        print(f"{split}: {len(data[split])} clauses near a label, {rows} spans deleted and scored "
-              f"({time.perf_counter() - t0:.0f} s)", flush=True)
-    tensors = fit(data["train"], len(model.labels), recipe)
-    tensors["head_weight"] = head_weight
-    sha = file_sha256(model_dir / MODEL_WEIGHTS)
-    explainer = Explainer(tensors, {})
-    figures = {split: pick_quality(recs, explainer.predict, model.thresholds) for split, recs in data.items()}
-    for split, f in figures.items():
-        print(f"{split}: on {f['pairs']} flagged (clause, label) pairs, deleting the explainer's span lowers the "
-              f"score by {f['mean_drop']} on average (the best span of 1-{MAX_WORDS} words: {f['best_span_drop']}); "
-              f"{f['mean_chars']} characters")
-    config = {"model_weights_sha256": sha, "recipe": recipe, "features": "mean hidden of the span's tokens, clause mean, "
-              "their product, per-label logit share, token share, words, characters",
-              "train_clauses": len(data["train"]), "train_spans": sum(len(r["spans"]) for r in data["train"]),
-              "figures": figures, "seconds": round(time.perf_counter() - t0, 1)}
-    out = Path(args.out) if args.out else model_dir
-    out.mkdir(parents=True, exist_ok=True)
-    save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(out / EXPLAINER_WEIGHTS))
-    (out / EXPLAINER_CONFIG).write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"explainer written to {out} ({config['seconds']} s)")
+    fit_explainer(Path(args.model_dir), Path(args.out) if args.out else None, limit=args.limit, epochs=args.epochs,
+                  log=lambda s: print(s, flush=True))
     return 0
 
 

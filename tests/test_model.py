@@ -45,6 +45,19 @@ def test_test_split_macro_f1_matches_the_model_card(model):
     assert abs(fp32["macro_f1"] - _card_value("test_macro_f1_fp32")) <= 0.01
 
 
+def test_check_set_figures_match_the_model_card(model):
+    """The check set (written by other hands, never trained on) scores as the model card records."""
+    from analyzer.evaluate import _gold, model_predictions
+    from analyzer.data import load_clauses
+    from analyzer.metrics import multilabel_report
+    from analyzer.taxonomy import LABEL_IDS
+
+    clauses = load_clauses("check")
+    rep = multilabel_report(_gold(clauses), model_predictions(clauses, model), LABEL_IDS)
+    assert abs(rep["macro_f1"] - _card_value("check_macro_f1")) <= 0.01
+    assert abs(rep["fair_fpr"] - _card_value("check_fair_fpr")) <= 0.01
+
+
 def test_readme_example_with_the_default_engine():
     text = "第八条 本平台保留对本协议的最终解释权。会员服务一经开通概不退款。"
     report = analyze(text)
@@ -245,3 +258,21 @@ def test_optimised_path_takes_thresholds_from_models_not_from_its_cache(tmp_path
     (tmp_path / "config.json").write_text(json.dumps(cfg), encoding="utf-8")
     model = FastClauseModel(tmp_path)  # same weights: the cached export is reused
     assert model.thresholds[model.labels.index("no_refund")] == pytest.approx(0.93)
+
+
+def test_one_command_rebuilds_the_model_the_student_and_its_explainer(tmp_path):
+    """`python -m analyzer.train` alone leaves a teacher, its student and the student's explainer that fit together."""
+    from analyzer.model.explainer import EXPLAINER_CONFIG
+    from analyzer.model.onnx_export import file_sha256
+
+    out = tmp_path / "clause-classifier"
+    env = {**os.environ, "TOS_ANALYZER_CACHE": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-m", "analyzer.train", "--limit", "16", "--epochs", "1", "--out", str(out)],
+                         capture_output=True, text=True, timeout=900, env=env)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "student dev after epoch 1" in run.stdout and "explainer written to" in run.stdout
+    student = tmp_path / "clause-classifier-6l"
+    cfg = json.loads((student / "config.json").read_text(encoding="utf-8"))
+    assert cfg["distillation"]["teacher_weights_sha256"] == file_sha256(out / "weights.safetensors")
+    explainer = json.loads((student / EXPLAINER_CONFIG).read_text(encoding="utf-8"))
+    assert explainer["model_weights_sha256"] == file_sha256(student / "weights.safetensors")

@@ -1,6 +1,8 @@
 """The classifier: the e5-small encoder, mean pooling, and one multi-label linear head."""
 from __future__ import annotations
 
+import copy
+
 import torch
 from torch import nn
 from transformers import BertModel
@@ -23,3 +25,11 @@ class ClauseClassifier(nn.Module):
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """The weights fine-tuning changed: everything but the frozen word embeddings."""
         return {k: v for k, v in self.state_dict().items() if "word_embeddings" not in k}
+
+
+def cut(net: ClauseClassifier, keep: list[int]) -> ClauseClassifier:
+    """A copy of ``net`` whose encoder keeps only the layers ``keep`` (renumbered from 0)."""
+    out = copy.deepcopy(net)
+    out.encoder.encoder.layer = torch.nn.ModuleList([out.encoder.encoder.layer[i] for i in keep])
+    out.encoder.config.num_hidden_layers = len(keep)
+    return out
