@@ -104,12 +104,13 @@ def check(root: Path | None = None) -> list[str]:
             if s["hard_negative"] and s["labels"]:
                 errors.append(f"{rid}: span at {s['start']} is both hard negative and labelled")
         errors += _segmenter_agreement(r)
-    errors += _leakage(records)
-    errors += _check_set(root, records)
+    by_split = {s: [c for r in records if r["split"] == s for c in clauses_of(r)] for s in SPLITS}
+    errors += _leakage(by_split)
+    errors += _check_set(root, records, by_split)
     return errors
 
 
-def _check_set(root: Path, records: list[dict[str, Any]]) -> list[str]:
+def _check_set(root: Path, records: list[dict[str, Any]], by_split: dict[str, list[dict[str, Any]]]) -> list[str]:
     """The check set must parse, use known sectors, and share no near-duplicate clause with the corpus."""
     try:
         check = check_records(root)
@@ -118,7 +119,7 @@ def _check_set(root: Path, records: list[dict[str, Any]]) -> list[str]:
     errors = [f"check/{r['id']}: unknown sector {r['sector']!r}" for r in check if r["sector"] not in SECTORS]
     ids = {r["id"] for r in records}
     errors += [f"check/{r['id']}: id also used in the corpus" for r in check if r["id"] in ids]
-    corpus = [c for r in records for c in clauses_of(r)]
+    corpus = [c for s in SPLITS for c in by_split[s]]
     for q, p, sim in near_duplicates([c for r in check for c in clauses_of(r)], corpus):
         errors.append(f"{CHECK}/{p['split']} near-duplicate ({sim}): {q['doc_id']} {q['text'][:40]!r} ~ {p['doc_id']} {p['text'][:40]!r}")
     return errors
@@ -136,8 +137,7 @@ def _segmenter_agreement(record: dict[str, Any]) -> list[str]:
     ]
 
 
-def _leakage(records: list[dict[str, Any]]) -> list[str]:
-    by_split = {s: [c for r in records if r["split"] == s for c in clauses_of(r)] for s in SPLITS}
+def _leakage(by_split: dict[str, list[dict[str, Any]]]) -> list[str]:
     errors = []
     for a, b in (("dev", "train"), ("test", "train"), ("test", "dev")):
         for q, p, sim in near_duplicates(by_split[a], by_split[b]):
