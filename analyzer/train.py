@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731
     train(config, args.out, limit=args.limit, max_steps=args.max_steps, log=log)
-    print(f"the 12-layer model took {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"fine-tuning took {time.perf_counter() - t0:.0f} s", flush=True)
     if args.teacher_only or config["keep_layers"] or args.max_steps is not None:
         return 0
     # the student and its explainer belong to these weights (their configs record the sha256 of what they
