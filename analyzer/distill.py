@@ -27,7 +27,7 @@ from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, Cla
 from analyzer.model.features import model_input
 from analyzer.model.network import cut
 from analyzer.taxonomy import LABEL_IDS
-from analyzer.train import (_batches, _targets, fix_seeds, keep_if_better, optimiser_step, predict, run_record,
+from analyzer.train import (PRECISIONS, _batches, _targets, autocast, fix_seeds, keep_if_better, optimiser_step, predict, run_record,
                             warmup_then_linear_decay)
 
 DEFAULTS = {
@@ -47,6 +47,8 @@ DEFAULTS = {
     # hard negatives (fair clauses written to look unfair) learn from gold alone: the teacher's
     # confident mistakes on them would otherwise become the student's
     "gold_for_hard_negatives": False,
+    # the student's training forward pass: "fp32" or "bf16" autocast (as for the teacher, analyzer.train)
+    "precision": "fp32",
 }
 
 
@@ -92,7 +94,9 @@ def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None
                 batch = [model_input(augment(train_c[i]["text"], rng), train_c[i]["heading"]) for i in b]
             else:
                 batch = [train_pairs[i] for i in b]
-            loss = loss_fn(student(**encode_batch(tok, batch, max_len)), soft[b])
+            with autocast(config.get("precision", "fp32")):
+                logits = student(**encode_batch(tok, batch, max_len))
+            loss = loss_fn(logits.float(), soft[b])
             optimiser_step(student, opt, sched, loss)
             step += 1
             if max_steps is not None and step >= max_steps:
@@ -134,12 +138,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-augment", action="store_true")
     ap.add_argument("--gold-for-hard-negatives", action="store_true",
                     help="train hard-negative clauses towards gold alone, without the teacher's probabilities")
+    ap.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"],
+                    help="the student's training forward pass in fp32 or under bfloat16 autocast (default %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment,
+    config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment, "precision": args.precision,
               "gold_for_hard_negatives": args.gold_for_hard_negatives or DEFAULTS["gold_for_hard_negatives"]}
     distill(config, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
     print(f"distillation took {time.perf_counter() - t0:.0f} s; the student's evidence explainer now belongs to the "

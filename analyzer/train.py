@@ -45,7 +45,11 @@ DEFAULTS = {
     "hard_negative_weight": 1.0,
     # encoder layers of the base to fine-tune (None: all 12); other values are for experiments (model card)
     "keep_layers": None,
+    # "bf16": the training forward pass runs under bfloat16 autocast (weights, optimiser and dev scoring stay
+    # fp32); on a CPU with AVX-512 BF16 a step takes about 0.6 of the fp32 time
+    "precision": "fp32",
 }
+PRECISIONS = ("fp32", "bf16")
 
 
 def _targets(clauses: list[dict]) -> np.ndarray:
@@ -75,6 +79,13 @@ def warmup_then_linear_decay(opt: torch.optim.Optimizer, total: int, warmup: flo
     return torch.optim.lr_scheduler.LambdaLR(
         opt, lambda s: min(1.0, (s + 1) / warm) * max(0.0, (total - s) / max(1, total - warm))
     )
+
+
+def autocast(precision: str):
+    """The context a training forward pass runs in: bfloat16 autocast for ``"bf16"``, plain fp32 otherwise."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
 def optimiser_step(model: torch.nn.Module, opt: torch.optim.Optimizer, sched, loss: torch.Tensor) -> None:
@@ -176,11 +187,14 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
             pairs = [model_input(t, train_c[i]["heading"]) for t, i in zip(texts, b)]
             enc = encode_batch(tokenizer, pairs, config["max_len"])
             hn_w = config.get("hard_negative_weight", 1.0)
+            with autocast(config.get("precision", "fp32")):
+                logits = model(**enc)
+            logits = logits.float()
             if hn_w == 1.0:
-                loss = loss_fn(model(**enc), torch.from_numpy(y_train[b]))
+                loss = loss_fn(logits, torch.from_numpy(y_train[b]))
             else:
                 w = torch.tensor([hn_w if train_c[i].get("hard_negative") else 1.0 for i in b]).unsqueeze(1)
-                loss = (weighted_loss(model(**enc), torch.from_numpy(y_train[b])) * w).mean()
+                loss = (weighted_loss(logits, torch.from_numpy(y_train[b])) * w).mean()
             optimiser_step(model, opt, sched, loss)
             running += loss.item()
             since += 1
@@ -229,12 +243,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="stop after the 12-layer model: no student, no explainer")
     ap.add_argument("--hard-negative-weight", type=float, default=DEFAULTS["hard_negative_weight"],
                     help="loss weight of hard-negative clauses (default %(default)s)")
+    ap.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"],
+                    help="training forward pass in fp32 or under bfloat16 autocast, for the model and its student "
+                         "(default %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
-              "hard_negative_weight": args.hard_negative_weight,
+              "hard_negative_weight": args.hard_negative_weight, "precision": args.precision,
               "keep_layers": [int(x) for x in args.keep_layers.split(",")] if args.keep_layers else None}
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731
@@ -248,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
     from analyzer.fit_explainer import fit_explainer
 
     student = FAST_MODEL_DIR if args.out == DEFAULT_MODEL_DIR else args.out.with_name(args.out.name + "-6l")
-    distill(dict(DISTILL_DEFAULTS), args.out, student, limit=args.limit, log=log)
+    distill(dict(DISTILL_DEFAULTS, precision=config["precision"]), args.out, student, limit=args.limit, log=log)
     fit_explainer(student, limit=args.limit, log=log)
     print(f"python -m analyzer.train took {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
