@@ -216,20 +216,38 @@ def test_student_was_distilled_from_the_committed_model():
     assert cfg["layers"] == len(cfg["distillation"]["keep_layers"]) < 12
 
 
-@pytest.mark.parametrize("module,line,layers", [("analyzer.train", "dev after epoch 1", 12),
-                                                 ("analyzer.distill", "student dev after epoch 1", 6)])
-def test_training_smoke_run(tmp_path, module, line, layers):
+# each module once in each precision, whichever is the default
+@pytest.mark.parametrize("module,line,layers,precision", [("analyzer.train", "dev after epoch 1", 12, "fp32"),
+                                                           ("analyzer.distill", "student dev after epoch 1", 6, "bf16")])
+def test_training_smoke_run(tmp_path, module, line, layers, precision):
     """A few optimiser steps on a handful of clauses keep the training and distillation code alive."""
     out = subprocess.run(
-        [sys.executable, "-m", module, "--limit", "24", "--max-steps", "2", "--epochs", "1", "--out", str(tmp_path)],
+        [sys.executable, "-m", module, "--limit", "24", "--max-steps", "2", "--epochs", "1", "--precision", precision,
+         "--out", str(tmp_path)],
         capture_output=True, text=True, timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert line in out.stdout
     model = ClauseModel(tmp_path)
     assert model.layers == layers
+    assert model.config["training" if layers == 12 else "distillation"]["precision"] == precision
     probs = model.predict([("会员费概不退款。", "")])
     assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
+
+
+def test_bf16_precision_is_autocast_of_the_forward_pass_only():
+    import torch
+
+    from analyzer.train import autocast
+
+    layer, x = torch.nn.Linear(4, 3), torch.randn(2, 4)
+    with autocast("bf16"):
+        assert layer(x).dtype == torch.bfloat16
+    with autocast("fp32"):
+        assert layer(x).dtype == torch.float32
+    assert layer.weight.dtype == torch.float32  # the weights the optimiser updates stay fp32
+    with pytest.raises(ValueError, match="precision"):
+        autocast("fp16")
 
 
 def test_optimised_scores_do_not_depend_on_the_other_clauses(model):
