@@ -27,8 +27,8 @@ from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, Cla
 from analyzer.model.features import model_input
 from analyzer.model.network import cut
 from analyzer.taxonomy import LABEL_IDS
-from analyzer.train import (PRECISIONS, _batches, _targets, autocast, fix_seeds, keep_if_better, optimiser_step, predict, run_record,
-                            warmup_then_linear_decay)
+from analyzer.train import (PRECISIONS, _batches, _targets, autocast, fix_seeds, keep_if_better, optimiser_step,
+                            predict, run_record, warmup_then_linear_decay)
 
 DEFAULTS = {
     "seed": 13,
@@ -134,6 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--teacher", type=Path, default=DEFAULT_MODEL_DIR)
     ap.add_argument("--out", type=Path, default=FAST_MODEL_DIR)
     ap.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
+    ap.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     ap.add_argument("--threads", type=int, default=2, help="torch CPU threads (the target machine has 2 cores)")
     ap.add_argument("--no-augment", action="store_true")
     ap.add_argument("--gold-for-hard-negatives", action="store_true",
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     t0 = time.perf_counter()
-    config = {**DEFAULTS, "epochs": args.epochs, "augment": not args.no_augment, "precision": args.precision,
+    config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
+              "precision": args.precision,
               "gold_for_hard_negatives": args.gold_for_hard_negatives or DEFAULTS["gold_for_hard_negatives"]}
     distill(config, args.teacher, args.out, limit=args.limit, max_steps=args.max_steps, log=lambda s: print(s, flush=True))
     print(f"distillation took {time.perf_counter() - t0:.0f} s; the student's evidence explainer now belongs to the "
