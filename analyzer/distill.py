@@ -27,8 +27,8 @@ from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_WEIGHTS, Cla
 from analyzer.model.features import model_input
 from analyzer.model.network import cut
 from analyzer.taxonomy import LABEL_IDS
-from analyzer.train import (PRECISIONS, _batches, _targets, autocast, fix_seeds, keep_if_better, optimiser_step,
-                            predict, run_record, warmup_then_linear_decay)
+from analyzer.train import (PRECISIONS, _batches, _targets, fix_seeds, keep_if_better, optimiser_step, predict,
+                            run_record, training_logits, warmup_then_linear_decay)
 
 DEFAULTS = {
     "seed": 13,
@@ -94,9 +94,8 @@ def distill(config: dict, teacher_dir: Path, out_dir: Path, *, limit: int | None
                 batch = [model_input(augment(train_c[i]["text"], rng), train_c[i]["heading"]) for i in b]
             else:
                 batch = [train_pairs[i] for i in b]
-            with autocast(config.get("precision", "fp32")):
-                logits = student(**encode_batch(tok, batch, max_len))
-            loss = loss_fn(logits.float(), soft[b])
+            logits = training_logits(student, encode_batch(tok, batch, max_len), config.get("precision", "fp32"))
+            loss = loss_fn(logits, soft[b])
             optimiser_step(student, opt, sched, loss)
             step += 1
             if max_steps is not None and step >= max_steps:

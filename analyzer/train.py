@@ -88,6 +88,13 @@ def autocast(precision: str):
     return torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16")
 
 
+def training_logits(net: torch.nn.Module, enc: dict, precision: str) -> torch.Tensor:
+    """A training forward pass in ``precision``; the logits come back in fp32, where the loss is computed."""
+    with autocast(precision):
+        logits = net(**enc)
+    return logits.float()
+
+
 def optimiser_step(model: torch.nn.Module, opt: torch.optim.Optimizer, sched, loss: torch.Tensor) -> None:
     """Backpropagate ``loss``, clip gradients at norm 1.0, and advance the optimiser and schedule."""
     loss.backward()
@@ -187,9 +194,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
             pairs = [model_input(t, train_c[i]["heading"]) for t, i in zip(texts, b)]
             enc = encode_batch(tokenizer, pairs, config["max_len"])
             hn_w = config.get("hard_negative_weight", 1.0)
-            with autocast(config.get("precision", "fp32")):
-                logits = model(**enc)
-            logits = logits.float()
+            logits = training_logits(model, enc, config.get("precision", "fp32"))
             if hn_w == 1.0:
                 loss = loss_fn(logits, torch.from_numpy(y_train[b]))
             else:
