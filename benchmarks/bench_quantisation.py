@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -27,18 +28,14 @@ from analyzer.model import FAST_MODEL_DIR  # noqa: E402
 from analyzer.model import onnx_export as ox  # noqa: E402
 from analyzer.taxonomy import LABEL_IDS  # noqa: E402
 
+# patterns over the exported MatMul node names ("/encoder/encoder/layer.0/attention/output/dense/MatMul", ...);
+# the FFN output is anchored on the layer so that the attention output's "/output/dense/" does not match it
 GROUPS = {
-    "Q, K, V": ("/self/query/", "/self/key/", "/self/value/"),
-    "attention output": ("/attention/output/dense/",),
-    "FFN input": ("/intermediate/dense/",),
-    "FFN output": ("/output/dense/",),
+    "Q, K, V": r"/self/(query|key|value)/",
+    "attention output": r"/attention/output/dense/",
+    "FFN input": r"/intermediate/dense/",
+    "FFN output": r"/layer\.\d+/output/dense/",
 }
-
-
-def _in_group(node: str, group: str) -> bool:
-    if group == "FFN output" and "/attention/" in node:
-        return False
-    return any(k in node for k in GROUPS[group])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -59,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         fp32 = fp32_dir / ox.ONNX_FILE
         matmuls = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul"]
         variants = {"fp32": None, "int8 (the optimised path)": []}
-        variants.update({f"int8, {g} in fp32": [n for n in matmuls if _in_group(n, g)] for g in GROUPS})
+        variants.update({f"int8, {g} in fp32": [n for n in matmuls if re.search(GROUPS[g], n)] for g in GROUPS})
         print(f"split {args.split}: {len(clauses)} clauses; {len(matmuls)} MatMuls in the graph")
         print(f"{'variant':34s} {'kept in fp32':>12s} {'macro-F1':>9s} {'FPR':>7s} {'seconds':>8s}")
         for k, (name, keep) in enumerate(variants.items()):
