@@ -215,9 +215,11 @@ def test_student_was_distilled_from_the_committed_model():
 
 
 # each module once in each precision, whichever is the default
-@pytest.mark.parametrize("module,line,layers,precision", [("analyzer.train", "dev after epoch 1", 12, "fp32"),
-                                                           ("analyzer.distill", "student dev after epoch 1", 6, "bf16")])
-def test_training_smoke_run(tmp_path, module, line, layers, precision):
+@pytest.mark.parametrize("module,line,layers,record,precision", [
+    ("analyzer.train", "dev after epoch 1", 12, "training", "fp32"),
+    ("analyzer.distill", "student dev after epoch 1", 6, "distillation", "bf16"),
+])
+def test_training_smoke_run(tmp_path, module, line, layers, record, precision):
     """A few optimiser steps on a handful of clauses keep the training and distillation code alive."""
     out = subprocess.run(
         [sys.executable, "-m", module, "--limit", "24", "--max-steps", "2", "--epochs", "1", "--precision", precision,
@@ -228,7 +230,7 @@ def test_training_smoke_run(tmp_path, module, line, layers, precision):
     assert line in out.stdout
     model = ClauseModel(tmp_path)
     assert model.layers == layers
-    assert model.config["training" if layers == 12 else "distillation"]["precision"] == precision
+    assert model.config[record]["precision"] == precision
     probs = model.predict([("会员费概不退款。", "")])
     assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
 
