@@ -235,6 +235,27 @@ def test_training_smoke_run(tmp_path, module, line, layers, record, precision):
     assert probs.shape == (1, 9) and ((probs >= 0) & (probs <= 1)).all()
 
 
+def test_frozen_layers_leave_the_base_weights_as_they_were(tmp_path):
+    """`--freeze-layers N` must stop the optimiser (weight decay included) below layer N and nowhere else."""
+    from safetensors.torch import load_file
+
+    from analyzer.encoder import load_base_encoder
+
+    out = subprocess.run(
+        [sys.executable, "-m", "analyzer.train", "--limit", "24", "--max-steps", "2", "--epochs", "1",
+         "--freeze-layers", "2", "--out", str(tmp_path)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    saved = load_file(str(tmp_path / "weights.safetensors"))
+    base = {k: v.half() for k, v in load_base_encoder(prune_vocab=True)[0].state_dict().items()}
+    same = lambda name: (saved[f"encoder.{name}"] == base[name]).all().item()  # noqa: E731
+    assert same("embeddings.position_embeddings.weight") and same("embeddings.LayerNorm.weight")
+    assert same("encoder.layer.0.attention.self.query.weight") and same("encoder.layer.1.output.dense.bias")
+    assert not same("encoder.layer.2.attention.self.query.weight")
+    assert ClauseModel(tmp_path).config["training"]["freeze_layers"] == 2
+
+
 def test_bf16_precision_is_autocast_of_the_forward_pass_only():
     import torch
 
