@@ -7,9 +7,10 @@ The targets are the model's own occlusion: for every training clause that comes 
 clause scored again, alone, on the int8 path that ``analyze()`` runs; the fall of each label's
 logit is what the explainer learns to predict from the clause's last hidden states
 (``analyzer/model/explainer.py``). The dev split is treated the same way and reports what the
-explainer's pick is worth: the real fall when it is deleted, against the best span there was.
-About 7 minutes on 2 CPU cores; writes ``explainer.safetensors`` and ``explainer.json`` next to
-the model's weights.
+explainer's pick is worth: the real fall when it is deleted, against the best span there was
+(``--no-dev-report`` skips it: it only reports, and ``benchmarks/bench_evidence.py --split dev``
+measures the same). About 7 minutes on 2 CPU cores; writes ``explainer.safetensors`` and
+``explainer.json`` next to the model's weights.
 """
 from __future__ import annotations
 
@@ -118,8 +119,12 @@ def pick_quality(recs: list[dict], predict, thresholds: np.ndarray) -> dict:
 
 
 def fit_explainer(model_dir: Path, out: Path | None = None, *, limit: int | None = None,
-                  epochs: int = RECIPE["epochs"], log=print) -> dict:
-    """Fit the explainer of the weights in ``model_dir`` and write it to ``out`` (default: beside them)."""
+                  epochs: int = RECIPE["epochs"], dev_report: bool = True, log=print) -> dict:
+    """Fit the explainer of the weights in ``model_dir`` and write it to ``out`` (default: beside them).
+
+    ``dev_report=False`` skips scoring the dev split's deleted variants, which only reports figures: the
+    fit reads the training clauses alone, so the written explainer is the same either way.
+    """
     from safetensors.numpy import load_file, save_file
 
     from analyzer.model.explainer import Explainer
@@ -131,7 +136,7 @@ def fit_explainer(model_dir: Path, out: Path | None = None, *, limit: int | None
     head_weight = load_file(str(model_dir / MODEL_WEIGHTS))["head.weight"].astype(np.float32)
     recipe = dict(RECIPE, epochs=epochs)
     data = {}
-    for split in ("train", "dev"):
+    for split in ("train", "dev") if dev_report else ("train",):
         clauses = load_clauses(split)[:limit]
         data[split] = occlusion_targets(model, clauses, head_weight)
         rows = sum(len(r["spans"]) for r in data[split])
@@ -164,9 +169,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="where to write the explainer (default: the model folder)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N clauses of each split (smoke runs)")
     ap.add_argument("--epochs", type=int, default=RECIPE["epochs"])
+    ap.add_argument("--no-dev-report", action="store_true",
+                    help="do not score dev's deleted variants (figures only; the explainer written is the same)")
     args = ap.parse_args(argv)
     fit_explainer(Path(args.model_dir), Path(args.out) if args.out else None, limit=args.limit, epochs=args.epochs,
-                  log=lambda s: print(s, flush=True))
+                  dev_report=not args.no_dev_report, log=lambda s: print(s, flush=True))
     return 0
 
 

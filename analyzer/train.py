@@ -281,7 +281,8 @@ def main(argv: list[str] | None = None) -> int:
 
     student = FAST_MODEL_DIR if args.out == DEFAULT_MODEL_DIR else args.out.with_name(args.out.name + "-6l")
     distill(dict(DISTILL_DEFAULTS, precision=config["precision"], seed=args.seed), args.out, student, limit=args.limit, log=log)
-    fit_explainer(student, limit=args.limit, log=log)
+    # the dev report is figures only (about 2 of the command's minutes here); bench_evidence --split dev gives them
+    fit_explainer(student, limit=args.limit, dev_report=False, log=log)
     print(f"python -m analyzer.train took {time.perf_counter() - t0:.0f} s", flush=True)
     return 0
 

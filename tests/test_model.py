@@ -174,9 +174,23 @@ def test_explainer_smoke_run(tmp_path):
     out = subprocess.run([sys.executable, "-m", "analyzer.fit_explainer", "--limit", "30", "--epochs", "1",
                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert "explainer written to" in out.stdout
+    assert "explainer written to" in out.stdout and "dev: on" in out.stdout
     explainer = Explainer.load(tmp_path, file_sha256(FAST_MODEL_DIR / "weights.safetensors"))
     assert explainer is not None and explainer.w2.shape[0] == 9
+
+
+def test_explainer_without_its_dev_report_is_the_same_file(tmp_path):
+    """The one command skips the dev report to save time; that must not change what it writes."""
+    from analyzer.fit_explainer import fit_explainer
+    from analyzer.model.explainer import EXPLAINER_WEIGHTS
+
+    lines = {}
+    for name, report in (("with", True), ("without", False)):
+        lines[name] = []
+        fit_explainer(FAST_MODEL_DIR, tmp_path / name, limit=30, epochs=1, dev_report=report, log=lines[name].append)
+    assert any(s.startswith("dev:") for s in lines["with"])
+    assert not any(s.startswith("dev") for s in lines["without"])
+    assert (tmp_path / "with" / EXPLAINER_WEIGHTS).read_bytes() == (tmp_path / "without" / EXPLAINER_WEIGHTS).read_bytes()
 
 
 def test_missing_model_says_what_and_how(tmp_path):
