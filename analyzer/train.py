@@ -51,6 +51,9 @@ DEFAULTS = {
     # "bf16": the training forward pass runs under bfloat16 autocast (weights, optimiser and dev scoring stay
     # fp32). Even on a CPU with AVX-512 BF16 it saved only 8% of a whole run and scored lower on dev (model card)
     "precision": "fp32",
+    # binary cross-entropy towards eps/2 and 1 - eps/2 instead of 0 and 1 (0.0: plain targets; other values are for
+    # experiments, model card)
+    "label_smoothing": 0.0,
 }
 PRECISIONS = ("fp32", "bf16")
 
@@ -61,6 +64,13 @@ def _targets(clauses: list[dict]) -> np.ndarray:
         for lab in c["labels"]:
             y[i, LABEL_IDS.index(lab)] = 1.0
     return y
+
+
+def smooth_targets(y: np.ndarray, eps: float) -> np.ndarray:
+    """Label smoothing for independent sigmoid outputs: 0 and 1 become eps/2 and 1 - eps/2."""
+    if not 0.0 <= eps < 1.0:
+        raise ValueError(f"label smoothing must be in [0, 1), got {eps}")
+    return y * (1.0 - eps) + eps / 2.0 if eps else y
 
 
 def _batches(n: int, lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -168,6 +178,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
             layer.requires_grad_(False)
 
     y_train, y_dev = _targets(train_c), _targets(dev_c)
+    y_fit = smooth_targets(y_train, config.get("label_smoothing", 0.0))
     dev_pairs = [model_input(c["text"], c["heading"]) for c in dev_c]
     lengths = [len(c["text"]) for c in train_c]
     rng = random.Random(seed)
@@ -203,10 +214,10 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
             hn_w = config.get("hard_negative_weight", 1.0)
             logits = training_logits(model, enc, config.get("precision", "fp32"))
             if hn_w == 1.0:
-                loss = loss_fn(logits, torch.from_numpy(y_train[b]))
+                loss = loss_fn(logits, torch.from_numpy(y_fit[b]))
             else:
                 w = torch.tensor([hn_w if train_c[i].get("hard_negative") else 1.0 for i in b]).unsqueeze(1)
-                loss = (weighted_loss(logits, torch.from_numpy(y_train[b])) * w).mean()
+                loss = (weighted_loss(logits, torch.from_numpy(y_fit[b])) * w).mean()
             optimiser_step(model, opt, sched, loss)
             running += loss.item()
             since += 1
@@ -260,13 +271,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--precision", choices=PRECISIONS, default=DEFAULTS["precision"],
                     help="training forward pass in fp32 or under bfloat16 autocast, for the model and its student "
                          "(default %(default)s)")
+    ap.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"],
+                    help="train towards eps/2 and 1 - eps/2 instead of 0 and 1 (default %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
               "hard_negative_weight": args.hard_negative_weight, "precision": args.precision,
-              "freeze_layers": args.freeze_layers,
+              "freeze_layers": args.freeze_layers, "label_smoothing": args.label_smoothing,
               "keep_layers": [int(x) for x in args.keep_layers.split(",")] if args.keep_layers else None}
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731

@@ -285,6 +285,19 @@ def test_bf16_precision_is_autocast_of_the_forward_pass_only():
         autocast("fp16")
 
 
+def test_label_smoothing_moves_targets_off_0_and_1():
+    import numpy as np
+
+    from analyzer.train import smooth_targets
+
+    y = np.array([[0.0, 1.0, 1.0]], dtype=np.float32)
+    assert np.allclose(smooth_targets(y, 0.1), [[0.05, 0.95, 0.95]])
+    assert smooth_targets(y, 0.1).dtype == np.float32
+    assert smooth_targets(y, 0.0) is y  # the committed recipe trains on the plain targets
+    with pytest.raises(ValueError, match="label smoothing"):
+        smooth_targets(y, 1.0)
+
+
 def test_optimised_scores_do_not_depend_on_the_other_clauses(model):
     """Dynamic int8 quantisation must not let a clause's neighbours change its score."""
     from analyzer.data import load_clauses
