@@ -54,6 +54,9 @@ DEFAULTS = {
     # binary cross-entropy towards eps/2 and 1 - eps/2 instead of 0 and 1 (0.0: plain targets; other values are for
     # experiments, model card)
     "label_smoothing": 0.0,
+    # share of the training agreements used, drawn per sector (1.0: all; smaller values measure how the model
+    # scales with data, model card)
+    "train_fraction": 1.0,
 }
 PRECISIONS = ("fp32", "bf16")
 
@@ -71,6 +74,29 @@ def smooth_targets(y: np.ndarray, eps: float) -> np.ndarray:
     if not 0.0 <= eps < 1.0:
         raise ValueError(f"label smoothing must be in [0, 1), got {eps}")
     return y * (1.0 - eps) + eps / 2.0 if eps else y
+
+
+def subset_agreements(clauses: list[dict], fraction: float, seed: int) -> list[dict]:
+    """The clauses of a seeded draw of ``fraction`` of the agreements of each sector (at least one per sector).
+
+    Drawn by agreement, not by clause, for the reason the splits are: clauses of one agreement share a writer.
+    """
+    if not 0.0 < fraction <= 1.0:
+        raise ValueError(f"train fraction must be in (0, 1], got {fraction}")
+    if fraction == 1.0:
+        return clauses
+    by_sector: dict[str, list[str]] = {}
+    for c in clauses:
+        docs = by_sector.setdefault(c["sector"], [])
+        if c["doc_id"] not in docs:
+            docs.append(c["doc_id"])
+    rng = random.Random(seed)
+    keep = set()
+    for sector in sorted(by_sector):
+        docs = sorted(by_sector[sector])
+        rng.shuffle(docs)
+        keep.update(docs[: max(1, round(fraction * len(docs)))])
+    return [c for c in clauses if c["doc_id"] in keep]
 
 
 def _batches(n: int, lengths: list[int], batch_size: int, rng: random.Random) -> list[list[int]]:
@@ -161,7 +187,7 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
     seed = config["seed"]
     fix_seeds(seed)
 
-    train_c = load_clauses("train")
+    train_c = subset_agreements(load_clauses("train"), config.get("train_fraction", 1.0), seed)
     dev_c = load_clauses("dev")
     if limit:
         train_c, dev_c = train_c[:limit], dev_c[: max(8, limit // 2)]
@@ -273,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
                          "(default %(default)s)")
     ap.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"],
                     help="train towards eps/2 and 1 - eps/2 instead of 0 and 1 (default %(default)s)")
+    ap.add_argument("--train-fraction", type=float, default=DEFAULTS["train_fraction"],
+                    help="train on this share of the training agreements, drawn per sector (default %(default)s)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
@@ -280,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
               "hard_negative_weight": args.hard_negative_weight, "precision": args.precision,
               "freeze_layers": args.freeze_layers, "label_smoothing": args.label_smoothing,
+              "train_fraction": args.train_fraction,
               "keep_layers": [int(x) for x in args.keep_layers.split(",")] if args.keep_layers else None}
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731

@@ -291,6 +291,22 @@ def test_label_smoothing_moves_targets_off_0_and_1():
         smooth_targets(y, 1.0)
 
 
+def test_train_fraction_draws_whole_agreements_per_sector():
+    from analyzer.data import load_clauses
+    from analyzer.train import subset_agreements
+
+    train = load_clauses("train")
+    half = subset_agreements(train, 0.5, 13)
+    docs = {c["doc_id"] for c in half}
+    assert all(c["doc_id"] in docs for c in train if c["doc_id"] in docs)  # every clause of a drawn agreement
+    per_sector = lambda cs: {s: len({c["doc_id"] for c in cs if c["sector"] == s}) for s in {c["sector"] for c in train}}  # noqa: E731
+    assert {s: round(n / 2) for s, n in per_sector(train).items()} == per_sector(half)
+    assert half == subset_agreements(train, 0.5, 13) and half != subset_agreements(train, 0.5, 14)
+    assert subset_agreements(train, 1.0, 13) is train
+    with pytest.raises(ValueError, match="train fraction"):
+        subset_agreements(train, 0.0, 13)
+
+
 def test_optimised_scores_do_not_depend_on_the_other_clauses(model):
     """Dynamic int8 quantisation must not let a clause's neighbours change its score."""
     from analyzer.data import load_clauses
