@@ -117,3 +117,25 @@ def test_check_set_is_separate_from_the_corpus_and_guarded_against_leakage(tmp_p
     target.write_text(target.read_text(encoding="utf-8") + train_clause["text"] + "\n", encoding="utf-8")
     errors = check(root)
     assert any(e.startswith("check/train near-duplicate") and "games-c01" in e for e in errors), errors
+
+
+def test_blind_annotation_matches_the_segmenter_clause_for_clause(tmp_path, monkeypatch):
+    from analyzer.data import corpus
+    from analyzer.data.blind import blind_path, load_blind
+
+    for split in ("dev", "test"):
+        clauses, labels = load_blind(split)
+        assert len(clauses) == len(labels) == len(load_clauses(split))
+        assert all(set(labs) <= set(LABEL_IDS) for labs in labels)
+    # a row whose clause the segmenter no longer gives is an error, not a silent misalignment
+    root = tmp_path / "datasets"
+    (root / "review" / "blind").mkdir(parents=True)
+    (root / "agreements.jsonl").write_text((datasets_dir() / "agreements.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+    lines = blind_path("dev").read_text(encoding="utf-8").splitlines()
+    doc, start, end, *rest = lines[1].split("\t")
+    lines[1] = "\t".join([doc, start, str(int(end) + 1), *rest])
+    (root / "review" / "blind" / "dev.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(corpus, "datasets_dir", lambda: root)
+    monkeypatch.setattr("analyzer.data.blind.datasets_dir", lambda: root)
+    with pytest.raises(ValueError, match="does not match the segmenter"):
+        load_blind("dev")
