@@ -22,12 +22,17 @@ from analyzer.rules import RuleSet
 from analyzer.taxonomy import LABEL_IDS
 
 
-def _gold(clauses: list[dict]) -> np.ndarray:
-    y = np.zeros((len(clauses), len(LABEL_IDS)), dtype=bool)
-    for i, c in enumerate(clauses):
-        for lab in c["labels"]:
+def label_matrix(label_lists: list[list[str]]) -> np.ndarray:
+    """One row per clause, one boolean column per taxonomy label."""
+    y = np.zeros((len(label_lists), len(LABEL_IDS)), dtype=bool)
+    for i, labels in enumerate(label_lists):
+        for lab in labels:
             y[i, LABEL_IDS.index(lab)] = True
     return y
+
+
+def _gold(clauses: list[dict]) -> np.ndarray:
+    return label_matrix([c["labels"] for c in clauses])
 
 
 def rules_predictions(clauses: list[dict]) -> np.ndarray:

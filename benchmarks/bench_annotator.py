@@ -19,21 +19,14 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from analyzer.data.blind import BLIND_SPLITS, load_blind  # noqa: E402
+from analyzer.evaluate import label_matrix, load_model, model_predictions  # noqa: E402
 from analyzer.metrics import multilabel_report  # noqa: E402
 from analyzer.taxonomy import LABEL_IDS  # noqa: E402
 
 
-def as_matrix(label_lists: list[list[str]]) -> np.ndarray:
-    y = np.zeros((len(label_lists), len(LABEL_IDS)), dtype=bool)
-    for i, labs in enumerate(label_lists):
-        for lab in labs:
-            y[i, LABEL_IDS.index(lab)] = True
-    return y
-
-
 def report(split: str, model_dir: str | None, with_model: bool) -> str:
     clauses, blind = load_blind(split)
-    gold, ann = as_matrix([c["labels"] for c in clauses]), as_matrix(blind)
+    gold, ann = label_matrix([c["labels"] for c in clauses]), label_matrix(blind)
     docs = len({c["doc_id"] for c in clauses})
     # (row name, short column name, report)
     rows = [("blind annotator against gold", "annotator/gold", multilabel_report(gold, ann, LABEL_IDS))]
@@ -41,8 +34,6 @@ def report(split: str, model_dir: str | None, with_model: bool) -> str:
              f"annotator unfair {int(ann.any(1).sum())}; gold and annotator agree on {int((gold == ann).all(1).sum())} clauses"]
     model = None
     if with_model:
-        from analyzer.evaluate import load_model, model_predictions
-
         model = model_predictions(clauses, load_model("onnx", model_dir))
         agree = (gold == ann).all(1)
         rows += [("model against gold", "model/gold", multilabel_report(gold, model, LABEL_IDS)),
