@@ -15,20 +15,11 @@ import time
 import numpy as np
 
 from analyzer.data import load_agreements, load_clauses
-from analyzer.metrics import multilabel_report
+from analyzer.metrics import label_matrix, multilabel_report
 from analyzer.model.features import model_input
 from analyzer.normalize import normalize_text
 from analyzer.rules import RuleSet
 from analyzer.taxonomy import LABEL_IDS
-
-
-def label_matrix(label_lists: list[list[str]]) -> np.ndarray:
-    """One row per clause, one boolean column per taxonomy label."""
-    y = np.zeros((len(label_lists), len(LABEL_IDS)), dtype=bool)
-    for i, labels in enumerate(label_lists):
-        for lab in labels:
-            y[i, LABEL_IDS.index(lab)] = True
-    return y
 
 
 def _gold(clauses: list[dict]) -> np.ndarray:
@@ -37,11 +28,7 @@ def _gold(clauses: list[dict]) -> np.ndarray:
 
 def rules_predictions(clauses: list[dict]) -> np.ndarray:
     rules = RuleSet.load()
-    y = np.zeros((len(clauses), len(LABEL_IDS)), dtype=bool)
-    for i, c in enumerate(clauses):
-        for h in rules.match(normalize_text(c["text"])):
-            y[i, LABEL_IDS.index(h.rule.label)] = True
-    return y
+    return label_matrix([[h.rule.label for h in rules.match(normalize_text(c["text"]))] for c in clauses])
 
 
 def load_model(backend: str = "onnx", model_dir: str | None = None):

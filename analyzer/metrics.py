@@ -5,6 +5,17 @@ from typing import Sequence
 
 import numpy as np
 
+from analyzer.taxonomy import LABEL_IDS
+
+
+def label_matrix(label_lists: Sequence[Sequence[str]]) -> np.ndarray:
+    """One row per clause, one boolean column per taxonomy label."""
+    y = np.zeros((len(label_lists), len(LABEL_IDS)), dtype=bool)
+    for i, labels in enumerate(label_lists):
+        for lab in labels:
+            y[i, LABEL_IDS.index(lab)] = True
+    return y
+
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 0.0

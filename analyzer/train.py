@@ -23,7 +23,7 @@ import torch
 
 from analyzer.augment import augment
 from analyzer.data import load_clauses
-from analyzer.metrics import choose_thresholds, format_report, multilabel_report
+from analyzer.metrics import choose_thresholds, format_report, label_matrix, multilabel_report
 from analyzer.model import DEFAULT_MODEL_DIR, FAST_MODEL_DIR, MODEL_CONFIG, MODEL_WEIGHTS, encode_batch, predict_in_batches, save_model
 from analyzer.model.features import model_input
 from analyzer.model.network import ClauseClassifier, cut
@@ -62,11 +62,7 @@ PRECISIONS = ("fp32", "bf16")
 
 
 def _targets(clauses: list[dict]) -> np.ndarray:
-    y = np.zeros((len(clauses), len(LABEL_IDS)), dtype=np.float32)
-    for i, c in enumerate(clauses):
-        for lab in c["labels"]:
-            y[i, LABEL_IDS.index(lab)] = 1.0
-    return y
+    return label_matrix([c["labels"] for c in clauses]).astype(np.float32)
 
 
 def smooth_targets(y: np.ndarray, eps: float) -> np.ndarray:

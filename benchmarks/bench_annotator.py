@@ -19,8 +19,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from analyzer.data.blind import BLIND_SPLITS, load_blind  # noqa: E402
-from analyzer.evaluate import label_matrix, load_model, model_predictions  # noqa: E402
-from analyzer.metrics import multilabel_report  # noqa: E402
+from analyzer.evaluate import load_model, model_predictions  # noqa: E402
+from analyzer.metrics import label_matrix, multilabel_report  # noqa: E402
 from analyzer.taxonomy import LABEL_IDS  # noqa: E402
 
 
@@ -28,14 +28,14 @@ def report(split: str, model_dir: str | None, with_model: bool) -> str:
     clauses, blind = load_blind(split)
     gold, ann = label_matrix([c["labels"] for c in clauses]), label_matrix(blind)
     docs = len({c["doc_id"] for c in clauses})
+    agree = (gold == ann).all(1)
     # (row name, short column name, report)
     rows = [("blind annotator against gold", "annotator/gold", multilabel_report(gold, ann, LABEL_IDS))]
     lines = [f"split {split}: {len(clauses)} clauses in {docs} agreements; gold unfair {int(gold.any(1).sum())}, "
-             f"annotator unfair {int(ann.any(1).sum())}; gold and annotator agree on {int((gold == ann).all(1).sum())} clauses"]
+             f"annotator unfair {int(ann.any(1).sum())}; gold and annotator agree on {int(agree.sum())} clauses"]
     model = None
     if with_model:
         model = model_predictions(clauses, load_model("onnx", model_dir))
-        agree = (gold == ann).all(1)
         rows += [("model against gold", "model/gold", multilabel_report(gold, model, LABEL_IDS)),
                  ("model against the annotator", "model/annotator", multilabel_report(ann, model, LABEL_IDS)),
                  (f"model against gold, {int(agree.sum())} agreed clauses", "model/gold agreed",
