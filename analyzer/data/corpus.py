@@ -40,6 +40,19 @@ def check_records(root: Path | None = None) -> list[dict[str, Any]]:
     return [_record(parse_file(p), CHECK) for p in sorted((root / CHECK).glob("*/*.txt"))]
 
 
+def pending_records(wave: str, root: Path | None = None) -> list[dict[str, Any]]:
+    """A pending wave (``datasets/pending/<wave>/<sector>/*.txt``) as records of split ``pending:<wave>``.
+
+    Waves kept out of the corpus are never trained on by ``python -m analyzer.train``, so they can measure how
+    a model trained on the corpus alone reads other writers' agreements.
+    """
+    root = root or datasets_dir()
+    files = sorted((root / "pending" / wave).glob("*/*.txt"))
+    if not files:
+        raise FileNotFoundError(f"no agreements under {root / 'pending' / wave}")
+    return [_record(parse_file(p), f"pending:{wave}") for p in files]
+
+
 def _order(doc_id: str) -> str:
     return hashlib.sha256(doc_id.encode("utf-8")).hexdigest()
 
