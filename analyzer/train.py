@@ -57,6 +57,8 @@ DEFAULTS = {
     # share of the training agreements used, drawn per sector (1.0: all; smaller values measure how the model
     # scales with data, model card)
     "train_fraction": 1.0,
+    # a file or folder of minimal-pair twins of train clauses added to the training clauses (None: none; model card)
+    "twins": None,
 }
 PRECISIONS = ("fp32", "bf16")
 
@@ -187,6 +189,12 @@ def train(config: dict, out_dir: Path, *, limit: int | None = None, max_steps: i
     dev_c = load_clauses("dev")
     if limit:
         train_c, dev_c = train_c[:limit], dev_c[: max(8, limit // 2)]
+    if config.get("twins"):
+        from analyzer.data.twins import twin_clauses
+
+        twins = twin_clauses(Path(config["twins"]), train_c)
+        log(f"{len(twins)} twins added to {len(train_c)} training clauses")
+        train_c = train_c + twins
     encoder, tokenizer = load_base_encoder(prune_vocab=config["prune_vocab"])
     model = ClauseClassifier(encoder, len(LABEL_IDS), config["dropout"])
     if config.get("keep_layers"):
@@ -297,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="train towards eps/2 and 1 - eps/2 instead of 0 and 1 (default %(default)s)")
     ap.add_argument("--train-fraction", type=float, default=DEFAULTS["train_fraction"],
                     help="train on this share of the training agreements, drawn per sector (default %(default)s)")
+    ap.add_argument("--twins", type=Path, default=None,
+                    help="file or folder of minimal-pair twins of train clauses to train on as well (default: none)")
     ap.add_argument("--limit", type=int, default=None, help="train on the first N clauses only (smoke runs)")
     ap.add_argument("--max-steps", type=int, default=None, help="stop after N optimiser steps (smoke runs)")
     args = ap.parse_args(argv)
@@ -304,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     config = {**DEFAULTS, "epochs": args.epochs, "seed": args.seed, "augment": not args.no_augment,
               "hard_negative_weight": args.hard_negative_weight, "precision": args.precision,
               "freeze_layers": args.freeze_layers, "label_smoothing": args.label_smoothing,
-              "train_fraction": args.train_fraction,
+              "train_fraction": args.train_fraction, "twins": str(args.twins) if args.twins else None,
               "keep_layers": [int(x) for x in args.keep_layers.split(",")] if args.keep_layers else None}
     t0 = time.perf_counter()
     log = lambda s: print(s, flush=True)  # noqa: E731

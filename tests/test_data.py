@@ -139,3 +139,42 @@ def test_blind_annotation_matches_the_segmenter_clause_for_clause(tmp_path, monk
     monkeypatch.setattr("analyzer.data.blind.datasets_dir", lambda: root)
     with pytest.raises(ValueError, match="does not match the segmenter"):
         load_blind("dev")
+
+
+def test_pending_waves_load_as_their_own_split_never_as_training():
+    from analyzer.data import load_agreements
+    from analyzer.data.corpus import pending_records
+
+    records = pending_records("wave4")
+    corpus = {r["id"] for r in load_agreements()}
+    assert records and all(r["split"] == "pending:wave4" for r in records)
+    assert not corpus & {r["id"] for r in records}
+    with pytest.raises(FileNotFoundError, match="no agreements"):
+        pending_records("no-such-wave")
+
+
+def test_twins_attach_to_train_sources_and_refuse_any_other(tmp_path):
+    from analyzer.data import load_clauses
+    from analyzer.data.twins import twin_clauses
+
+    train, dev = load_clauses("train"), load_clauses("dev")
+    unfair = next(c for c in train if c["labels"])
+    fair = next(c for c in train if c["hard_negative"] and c["doc_id"] != unfair["doc_id"])
+    ok = tmp_path / "ok.tsv"
+    ok.write_text("src_id\tlabels\ttext\n"
+                  f"{unfair['doc_id']}:{unfair['start']}\tfair\t因本平台原因无法提供服务的，按剩余天数退还费用。\n"
+                  f"{fair['doc_id']}:{fair['start']}\tno_refund,auto_renewal\t扣费后一律不退。\n", encoding="utf-8")
+    twins = twin_clauses(ok, train)
+    assert [t["labels"] for t in twins] == [[], ["no_refund", "auto_renewal"]]
+    assert [t["hard_negative"] for t in twins] == [True, False]
+    assert twins[0]["heading"] == unfair["heading"] and twins[0]["split"] == "train"
+    # a draw of agreements without the source's agreement leaves its twin out
+    assert twin_clauses(ok, [c for c in train if c["doc_id"] != unfair["doc_id"]])[0]["twin_of"] == f"{fair['doc_id']}:{fair['start']}"
+    leak = tmp_path / "leak.tsv"
+    leak.write_text(f"src_id\tlabels\ttext\n{dev[0]['doc_id']}:{dev[0]['start']}\tfair\t任意文本。\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a clause of the train split"):
+        twin_clauses(leak, train)
+    bad = tmp_path / "bad.tsv"
+    bad.write_text(f"src_id\tlabels\ttext\n{unfair['doc_id']}:{unfair['start']}\tunfairish\t文本。\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="labels must be"):
+        twin_clauses(bad, train)
