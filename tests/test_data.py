@@ -178,3 +178,17 @@ def test_twins_attach_to_train_sources_and_refuse_any_other(tmp_path):
     bad.write_text(f"src_id\tlabels\ttext\n{unfair['doc_id']}:{unfair['start']}\tunfairish\t文本。\n", encoding="utf-8")
     with pytest.raises(ValueError, match="labels must be"):
         twin_clauses(bad, train)
+
+
+def test_contrast_and_twin_files_load_against_their_splits():
+    """Both twin files name existing clauses of their own split, so a corpus change that moves them fails here."""
+    from analyzer.data import datasets_dir, load_clauses
+    from analyzer.data.twins import read_twins, twin_clauses
+
+    dev_file = datasets_dir() / "review" / "contrast" / "dev.tsv"
+    dev = twin_clauses(dev_file, load_clauses("dev"), "dev")
+    assert len(dev) == len(read_twins(dev_file)) and all(t["split"] == "dev" for t in dev)
+    with pytest.raises(ValueError, match="not a clause of the train split"):
+        twin_clauses(dev_file, load_clauses("train"))
+    train_dir = datasets_dir() / "pending" / "twins"
+    assert len(twin_clauses(train_dir, load_clauses("train"))) == len(read_twins(train_dir))

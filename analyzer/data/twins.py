@@ -40,20 +40,21 @@ def read_twins(path: Path) -> list[tuple[str, list[str], str]]:
     return rows
 
 
-def twin_clauses(path: Path, train_clauses: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The twins as training clauses, for sources among ``train_clauses`` (others are skipped).
+def twin_clauses(path: Path, clauses: list[dict[str, Any]], split: str = "train") -> list[dict[str, Any]]:
+    """The twins as clauses of ``split``, for sources among ``clauses`` (others are skipped).
 
-    Raises if a row's source is not a train clause of the corpus at all, or if a twin repeats its source.
+    Raises if a row's source is not a clause of ``split`` at all, or if a twin repeats its source. Training
+    reads train twins; twins of dev clauses are a contrast set for evaluation only (``datasets/review/contrast/``).
     """
     from analyzer.data.corpus import load_clauses
 
-    known = {f"{c['doc_id']}:{c['start']}": c for c in load_clauses("train")}
-    chosen = {f"{c['doc_id']}:{c['start']}" for c in train_clauses}
+    known = {f"{c['doc_id']}:{c['start']}": c for c in load_clauses(split)}
+    chosen = {f"{c['doc_id']}:{c['start']}" for c in clauses}
     out = []
     for src, labels, text in read_twins(path):
         source = known.get(src)
         if source is None:
-            raise ValueError(f"twin source {src} is not a clause of the train split")
+            raise ValueError(f"twin source {src} is not a clause of the {split} split")
         if text == source["text"]:
             raise ValueError(f"the twin of {src} repeats its source")
         if src not in chosen:
