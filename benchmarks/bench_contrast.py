@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from analyzer.data import datasets_dir, load_clauses  # noqa: E402
-from analyzer.data.twins import twin_clauses  # noqa: E402
+from analyzer.data.twins import source_id, twin_clauses  # noqa: E402
 from analyzer.evaluate import load_model, model_predictions  # noqa: E402
 from analyzer.metrics import label_matrix, multilabel_report  # noqa: E402
 from analyzer.taxonomy import LABEL_IDS  # noqa: E402
@@ -32,9 +32,12 @@ def score(model_dirs: list[str | None], which: str) -> str:
     rel, split = SETS[which]
     clauses = load_clauses(split)
     twins = twin_clauses(datasets_dir() / rel, clauses, split)
-    by_id = {f"{c['doc_id']}:{c['start']}": c for c in clauses}
+    by_id = {source_id(c): c for c in clauses}
     sources = [by_id[t["twin_of"]] for t in twins]
-    n_fair = sum(1 for t in twins if not t["labels"])
+    gold = label_matrix([t["labels"] for t in twins])
+    sgold = label_matrix([s["labels"] for s in sources])
+    fair = ~gold.any(1)
+    n_fair = int(fair.sum())
     lines = [f"{which} contrast set: {len(twins)} pairs; {n_fair} twins made fair, {len(twins) - n_fair} made unfair",
              f"\n{'model':40s} {'fair twins flagged':>18s} {'unfair twins caught':>19s} {'pairs both right':>16s} "
              f"{'twins macro-F1':>14s} {'sources right':>13s}"]
@@ -42,9 +45,6 @@ def score(model_dirs: list[str | None], which: str) -> str:
         model = load_model("onnx", d)
         pred = model_predictions(twins + sources, model)
         tp, sp = pred[: len(twins)], pred[len(twins):]
-        gold = label_matrix([t["labels"] for t in twins])
-        sgold = label_matrix([s["labels"] for s in sources])
-        fair = ~gold.any(1)
         twin_right = tp.any(1) == gold.any(1)
         src_right = sp.any(1) == sgold.any(1)
         caught = (tp & gold).any(1)[~fair].mean()

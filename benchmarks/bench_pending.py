@@ -14,8 +14,6 @@ import argparse
 import os
 import sys
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from analyzer.data.corpus import clauses_of, pending_records  # noqa: E402
@@ -28,18 +26,17 @@ WAVES = ("wave3", "wave4")
 
 def score(model_dirs: list[str | None], waves: list[str], backend: str) -> str:
     sets = {w: [c for r in pending_records(w) for c in clauses_of(r)] for w in waves}
-    sets["combined"] = [c for w in waves for c in sets[w]] if len(waves) > 1 else []
+    everything = [c for w in waves for c in sets[w]]
+    sets["combined"] = everything if len(waves) > 1 else []
     lines = []
     for name, clauses in sets.items():
         if clauses:
             lines.append(f"{name}: {len(clauses)} clauses, {sum(1 for c in clauses if c['labels'])} unfair, "
                          f"{sum(1 for c in clauses if not c['labels'])} fair")
+    gold = label_matrix([c["labels"] for c in everything])
     reports: dict[str, dict[str, dict]] = {}
     for d in model_dirs:
-        model = load_model(backend, d)
-        everything = [c for w in waves for c in sets[w]]
-        pred = model_predictions(everything, model)
-        gold = label_matrix([c["labels"] for c in everything])
+        pred = model_predictions(everything, load_model(backend, d))
         reports[d or "committed"] = {}
         at = 0
         for w in waves:

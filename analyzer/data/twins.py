@@ -18,6 +18,11 @@ from analyzer.taxonomy import LABEL_IDS
 FAIR = "fair"
 
 
+def source_id(clause: dict[str, Any]) -> str:
+    """How a twins row names its source clause: ``<doc_id>:<start>``."""
+    return f"{clause['doc_id']}:{clause['start']}"
+
+
 def read_twins(path: Path) -> list[tuple[str, list[str], str]]:
     """``(src_id, labels, text)`` rows of one twins file or of every ``*.tsv`` in a folder, in file order."""
     files = sorted(path.glob("*.tsv")) if path.is_dir() else [path]
@@ -48,8 +53,8 @@ def twin_clauses(path: Path, clauses: list[dict[str, Any]], split: str = "train"
     """
     from analyzer.data.corpus import load_clauses
 
-    known = {f"{c['doc_id']}:{c['start']}": c for c in load_clauses(split)}
-    chosen = {f"{c['doc_id']}:{c['start']}" for c in clauses}
+    known = {source_id(c): c for c in load_clauses(split)}
+    chosen = {source_id(c) for c in clauses}
     out = []
     for src, labels, text in read_twins(path):
         source = known.get(src)
