@@ -37,14 +37,14 @@ def score(model_dirs: list[str | None], waves: list[str], backend: str) -> str:
     reports: dict[str, dict[str, dict]] = {}
     for d in model_dirs:
         pred = model_predictions(everything, load_model(backend, d))
-        reports[d or "committed"] = {}
+        reps = reports[d or "committed"] = {}
         at = 0
         for w in waves:
             n = len(sets[w])
-            reports[d or "committed"][w] = multilabel_report(gold[at : at + n], pred[at : at + n], LABEL_IDS)
+            reps[w] = multilabel_report(gold[at : at + n], pred[at : at + n], LABEL_IDS)
             at += n
         if len(waves) > 1:
-            reports[d or "committed"]["combined"] = multilabel_report(gold, pred, LABEL_IDS)
+            reps["combined"] = multilabel_report(gold, pred, LABEL_IDS)
     cols = [w for w in sets if sets[w]]
     lines.append("\n" + f"{'model':40s} " + " ".join(f"{c + ' macro-F1':>18s} {'FPR':>6s}" for c in cols))
     for d, reps in reports.items():

@@ -4,7 +4,7 @@ A twin is a training clause rewritten by a few words so that its verdict flips: 
 (a hard negative, label-free) or a lawful look-alike made unfair. Pairs that differ only in what decides
 fairness are meant to teach substance where the model has learnt vocabulary (model card). Each row names its
 source clause by ``<doc_id>:<start>``; a twin inherits the source's agreement, heading and split, and a source
-outside the train split is an error, so twins can never carry dev or test text into training.
+outside the split asked for is an error, so training twins can never carry dev or test text into training.
 
 Format: tab-separated, a header ``src_id  labels  text``; ``labels`` is ``fair`` or comma-separated label ids.
 """
